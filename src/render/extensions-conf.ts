@@ -1,0 +1,128 @@
+// extensions.conf: thin generated contexts that call the reviewed subroutines of pbx-lib.conf
+// (shipped in rootfs/usr/share/pbx/asterisk). Context layout:
+//   pbx-internal         every extension number
+//   pbx-emergency        emergency numbers, through every trunk in order
+//   pbx-rule-<name>      the patterns of one outbound rule
+//   pbx-class-<name>     what a device of that class may dial: internal, emergency, its rules
+//                        in order, then pbx-lib-refuse (403 for everything else)
+//   pbx-noclass          extensions without a class: internal and emergency only
+//   pbx-all-routes       every rule, for inbound routes that send a call out again
+//   pbx-inbound          DIDs of calls from trunks
+// Includes are searched in order and a context's own lines before its includes, so internal
+// numbers always win over an overlapping outbound pattern.
+import type { Destination, Extension, ForwardTarget, OutboundRule, PbxConfig } from '../domain/model.ts';
+import { context, extenName, gosub, renderDialplan, type DialplanContext } from './dialplan.ts';
+import type { ExpectedObject } from './types.ts';
+
+export const INBOUND_CONTEXT = 'pbx-inbound';
+export const INTERNAL_CONTEXT = 'pbx-internal';
+const NOCLASS_CONTEXT = 'pbx-noclass';
+const ALL_ROUTES_CONTEXT = 'pbx-all-routes';
+
+export function classContext(name: string | undefined): string {
+  return name === undefined ? NOCLASS_CONTEXT : `pbx-class-${name}`;
+}
+const ruleContext = (name: string) => `pbx-rule-${name}`;
+
+/** Encodes a forward target or destination as one Gosub argument: ext/201, num/333..., hangup. */
+export function encodeTarget(t: ForwardTarget | Destination | undefined): string {
+  if (!t) return '';
+  if ('extension' in t) return `ext/${t.extension}`;
+  if ('external' in t) return `num/${t.external}`;
+  return 'hangup';
+}
+
+function trunkList(config: PbxConfig, names: readonly string[]): string {
+  // name:maxChannels:callerId per trunk, & between trunks; 0 = no channel limit.
+  return names
+    .map((n) => config.trunks.find((t) => t.name === n))
+    .filter((t) => t !== undefined)
+    .map((t) => `${t.name}:${t.maxChannels ?? 0}:${t.callerId ?? ''}`)
+    .join('&');
+}
+
+function extensionLine(ctx: DialplanContext, ext: Extension): void {
+  const f = ext.forward;
+  gosub(
+    ctx,
+    ext.number,
+    'pbx-lib-ext',
+    [
+      ext.number,
+      ext.devices.map((d) => `PJSIP/${d.username}`).join('&'),
+      ext.busyLevel ?? 0,
+      ext.dnd ? 1 : 0,
+      encodeTarget(f.always),
+      encodeTarget(f.busy),
+      encodeTarget(f.noAnswer),
+      f.noAnswer?.after ?? 0,
+      encodeTarget(f.unreachable),
+      classContext(ext.class),
+    ],
+    `extension ${ext.number}`,
+  );
+}
+
+function ruleLines(ctx: DialplanContext, rule: OutboundRule, config: PbxConfig): void {
+  for (const p of rule.patterns) {
+    gosub(ctx, extenName(p), 'pbx-lib-outbound', ['${EXTEN}', rule.strip, rule.prepend, trunkList(config, rule.trunks)], `outbound rule ${rule.name}`);
+  }
+}
+
+export function renderExtensionsConf(config: PbxConfig): { text: string; expected: ExpectedObject[] } {
+  const contexts: DialplanContext[] = [];
+
+  const internal = context(INTERNAL_CONTEXT, 'extensions');
+  for (const ext of config.extensions) extensionLine(internal, ext);
+  contexts.push(internal);
+
+  const emergency = context('pbx-emergency', 'emergency numbers: allowed from every class, through every trunk');
+  const allTrunks = trunkList(config, config.trunks.map((t) => t.name));
+  for (const n of config.outbound.emergency) gosub(emergency, n, 'pbx-lib-outbound', ['${EXTEN}', 0, '', allTrunks], `emergency number ${n}`);
+  contexts.push(emergency);
+
+  for (const rule of config.outbound.rules) {
+    const c = context(ruleContext(rule.name), `outbound rule ${rule.name}`);
+    ruleLines(c, rule, config);
+    contexts.push(c);
+  }
+
+  const base = [INTERNAL_CONTEXT, 'pbx-emergency'];
+  for (const cls of config.outbound.classes) {
+    const c = context(classContext(cls.name), `calling class ${cls.name}`);
+    c.includes.push(...base, ...cls.rules.map(ruleContext), 'pbx-lib-refuse');
+    contexts.push(c);
+  }
+  const noclass = context(NOCLASS_CONTEXT, 'extensions without a calling class');
+  noclass.includes.push(...base, 'pbx-lib-refuse');
+  contexts.push(noclass);
+
+  const all = context(ALL_ROUTES_CONTEXT, 'every outbound rule, for inbound calls sent out again');
+  all.includes.push(...base, ...config.outbound.rules.map((r) => ruleContext(r.name)), 'pbx-lib-refuse');
+  contexts.push(all);
+
+  const inbound = context(INBOUND_CONTEXT, 'calls from trunks, by DID');
+  for (const r of config.inboundRoutes) {
+    gosub(inbound, extenName(r.did), 'pbx-lib-dest', [encodeTarget(r.destination), ALL_ROUTES_CONTEXT], `inbound route ${r.did}`);
+  }
+  contexts.push(inbound);
+
+  const preamble = [
+    '[general]',
+    'static=yes',
+    'writeprotect=yes',
+    'clearglobalvars=yes',
+    'autofallthrough=yes',
+    '',
+    '[globals]',
+    '',
+    '; hand-written subroutines (rootfs/usr/share/pbx/asterisk/pbx-lib.conf)',
+    '#include pbx-lib.conf',
+  ].join('\n');
+
+  const expected: ExpectedObject[] = contexts.map((c) => ({ kind: 'dialplan context', id: c.name, owner: c.comment ?? c.name }));
+  return {
+    text: renderDialplan('Generated by the PBX supervisor from its database. Do not edit: changes are overwritten.', preamble, contexts),
+    expected,
+  };
+}

@@ -1,0 +1,22 @@
+// The renderer: a model snapshot and the instance's facts in, every Asterisk file out. Pure:
+// no I/O, no clock, no environment; the same input gives byte-identical output.
+import type { PbxConfig } from '../domain/model.ts';
+import { renderExtensionsConf } from './extensions-conf.ts';
+import { renderPjsipConf } from './pjsip-conf.ts';
+import { renderSystemFiles } from './system-conf.ts';
+import type { RenderContext, RenderedConfig } from './types.ts';
+
+export type { RenderContext, RenderedConfig, ExpectedObject } from './types.ts';
+export { RenderError } from './ini.ts';
+
+export function renderAll(config: PbxConfig, ctx: RenderContext): RenderedConfig {
+  const pjsip = renderPjsipConf(config, ctx);
+  const dialplan = renderExtensionsConf(config);
+  const files: Record<string, string> = {
+    ...renderSystemFiles(config, ctx),
+    'pjsip.conf': pjsip.text,
+    'extensions.conf': dialplan.text,
+  };
+  const sorted = Object.fromEntries(Object.entries(files).sort(([a], [b]) => a.localeCompare(b)));
+  return { files: sorted, expected: [...pjsip.expected, ...dialplan.expected] };
+}

@@ -1,0 +1,140 @@
+// Repository of the whole model: snapshot it, replace it, and record audit entries, all inside
+// transactions the service layer opens. Rows are written in the order the objects came so an
+// export reproduces the input's order (rule order is failover order).
+import type { Db } from './db.ts';
+import {
+  pbxConfigSchema,
+  type CallingClass,
+  type Extension,
+  type InboundRoute,
+  type OutboundRule,
+  type PbxConfig,
+  type Trunk,
+} from '../domain/model.ts';
+import type { ConfigChange } from '../domain/diff.ts';
+
+export interface AuditEntry {
+  id: number;
+  at: string;
+  actor: string;
+  source: string;
+  action: string;
+  summary: string;
+  changes: ConfigChange[];
+  revision: number;
+}
+
+type Row = { data: string };
+
+export class ConfigStore {
+  private readonly db: Db;
+  constructor(db: Db) {
+    this.db = db;
+  }
+
+  transaction<T>(fn: () => T): T {
+    return this.db.transaction(fn).immediate();
+  }
+
+  revision(): number {
+    const row = this.db.prepare("SELECT value FROM settings WHERE key = 'revision'").get() as { value: string } | undefined;
+    return row ? Number(row.value) : 0;
+  }
+
+  snapshot(): PbxConfig {
+    const db = this.db;
+    const system = db.prepare("SELECT value FROM settings WHERE key = 'system'").get() as { value: string } | undefined;
+    const devicesByExt = new Map<string, unknown[]>();
+    for (const d of db.prepare('SELECT extension, data FROM devices ORDER BY extension, position').all() as { extension: string; data: string }[]) {
+      const list = devicesByExt.get(d.extension) ?? [];
+      list.push(JSON.parse(d.data));
+      devicesByExt.set(d.extension, list);
+    }
+    const extensions = (db.prepare('SELECT number, data FROM extensions ORDER BY rowid').all() as (Row & { number: string })[]).map((r) => ({
+      ...JSON.parse(r.data),
+      devices: devicesByExt.get(r.number) ?? [],
+    }));
+    const list = (sql: string) => (db.prepare(sql).all() as Row[]).map((r) => JSON.parse(r.data));
+    const ruleTrunks = new Map<string, string[]>();
+    for (const r of db.prepare('SELECT rule, trunk FROM outbound_rule_trunks ORDER BY rule, position').all() as { rule: string; trunk: string }[]) {
+      ruleTrunks.set(r.rule, [...(ruleTrunks.get(r.rule) ?? []), r.trunk]);
+    }
+    const classRules = new Map<string, string[]>();
+    for (const r of db.prepare('SELECT class, rule FROM class_rules ORDER BY class, position').all() as { class: string; rule: string }[]) {
+      classRules.set(r.class, [...(classRules.get(r.class) ?? []), r.rule]);
+    }
+    const raw = {
+      system: system ? JSON.parse(system.value) : {},
+      extensions,
+      trunks: list('SELECT data FROM trunks ORDER BY position'),
+      inboundRoutes: list('SELECT data FROM inbound_routes ORDER BY position'),
+      outbound: {
+        rules: list('SELECT data FROM outbound_rules ORDER BY position').map((r: OutboundRule) => ({ ...r, trunks: ruleTrunks.get(r.name) ?? [] })),
+        classes: (db.prepare('SELECT name FROM calling_classes ORDER BY position').all() as { name: string }[]).map((c) => ({
+          name: c.name,
+          rules: classRules.get(c.name) ?? [],
+        })),
+        emergency: (db.prepare('SELECT number FROM emergency_numbers ORDER BY position').all() as { number: string }[]).map((r) => r.number),
+      },
+    };
+    // An empty database has no emergency rows yet; the schema's defaults fill it.
+    if (!this.initialized()) return pbxConfigSchema.parse({ system: raw.system });
+    return pbxConfigSchema.parse(raw);
+  }
+
+  private initialized(): boolean {
+    return this.db.prepare("SELECT 1 FROM settings WHERE key = 'system'").get() !== undefined;
+  }
+
+  /** Replaces the whole model. Call inside transaction(); the config must already be validated. */
+  replaceAll(config: PbxConfig): number {
+    const db = this.db;
+    for (const t of ['class_rules', 'outbound_rule_trunks', 'devices', 'extensions', 'inbound_routes', 'outbound_rules', 'trunks', 'calling_classes', 'emergency_numbers']) {
+      db.prepare(`DELETE FROM ${t}`).run();
+    }
+    const setting = db.prepare('INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value');
+    setting.run('system', JSON.stringify(config.system));
+
+    const insClass = db.prepare('INSERT INTO calling_classes (name, position) VALUES (?, ?)');
+    config.outbound.classes.forEach((c: CallingClass, i) => insClass.run(c.name, i));
+    const insExt = db.prepare('INSERT INTO extensions (number, class, data) VALUES (?, ?, ?)');
+    const insDev = db.prepare('INSERT INTO devices (username, extension, position, data) VALUES (?, ?, ?, ?)');
+    for (const ext of config.extensions as Extension[]) {
+      const { devices, ...data } = ext;
+      insExt.run(ext.number, ext.class ?? null, JSON.stringify(data));
+      devices.forEach((d, i) => insDev.run(d.username, ext.number, i, JSON.stringify(d)));
+    }
+    const insTrunk = db.prepare('INSERT INTO trunks (name, position, data) VALUES (?, ?, ?)');
+    config.trunks.forEach((t: Trunk, i) => insTrunk.run(t.name, i, JSON.stringify(t)));
+    const insRoute = db.prepare('INSERT INTO inbound_routes (did, position, data) VALUES (?, ?, ?)');
+    config.inboundRoutes.forEach((r: InboundRoute, i) => insRoute.run(r.did, i, JSON.stringify(r)));
+    const insRule = db.prepare('INSERT INTO outbound_rules (name, position, data) VALUES (?, ?, ?)');
+    const insRuleTrunk = db.prepare('INSERT INTO outbound_rule_trunks (rule, trunk, position) VALUES (?, ?, ?)');
+    config.outbound.rules.forEach((r: OutboundRule, i) => {
+      const { trunks, ...data } = r;
+      insRule.run(r.name, i, JSON.stringify(data));
+      trunks.forEach((t, j) => insRuleTrunk.run(r.name, t, j));
+    });
+    const insClassRule = db.prepare('INSERT INTO class_rules (class, rule, position) VALUES (?, ?, ?)');
+    config.outbound.classes.forEach((c) => c.rules.forEach((r, j) => insClassRule.run(c.name, r, j)));
+    const insEm = db.prepare('INSERT INTO emergency_numbers (number, position) VALUES (?, ?)');
+    config.outbound.emergency.forEach((n, i) => insEm.run(n, i));
+
+    const revision = this.revision() + 1;
+    setting.run('revision', String(revision));
+    return revision;
+  }
+
+  appendAudit(entry: Omit<AuditEntry, 'id'>): number {
+    const r = this.db
+      .prepare('INSERT INTO audit_log (at, actor, source, action, summary, changes, revision) VALUES (?, ?, ?, ?, ?, ?, ?)')
+      .run(entry.at, entry.actor, entry.source, entry.action, entry.summary, JSON.stringify(entry.changes), entry.revision);
+    return Number(r.lastInsertRowid);
+  }
+
+  auditLog(limit = 100): AuditEntry[] {
+    return (this.db.prepare('SELECT * FROM audit_log ORDER BY id DESC LIMIT ?').all(limit) as (Omit<AuditEntry, 'changes'> & { changes: string })[]).map(
+      (r) => ({ ...r, changes: JSON.parse(r.changes) as ConfigChange[] }),
+    );
+  }
+}

@@ -1,0 +1,46 @@
+// Versioned schema migrations, applied in order at start. Never edit a released entry: append.
+// Object attributes that no query filters on live in a JSON `data` column; identities and
+// references are real columns with foreign keys, so "still referenced" holds in the database too.
+export const MIGRATIONS: readonly string[] = [
+  /* 1: foundation model */ `
+  CREATE TABLE settings (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+  CREATE TABLE calling_classes (name TEXT PRIMARY KEY, position INTEGER NOT NULL);
+  CREATE TABLE extensions (
+    number TEXT PRIMARY KEY,
+    class TEXT REFERENCES calling_classes(name) ON UPDATE CASCADE,
+    data TEXT NOT NULL
+  );
+  CREATE TABLE devices (
+    username TEXT PRIMARY KEY,
+    extension TEXT NOT NULL REFERENCES extensions(number) ON DELETE CASCADE ON UPDATE CASCADE,
+    position INTEGER NOT NULL,
+    data TEXT NOT NULL
+  );
+  CREATE TABLE trunks (name TEXT PRIMARY KEY, position INTEGER NOT NULL, data TEXT NOT NULL);
+  CREATE TABLE inbound_routes (did TEXT PRIMARY KEY, position INTEGER NOT NULL, data TEXT NOT NULL);
+  CREATE TABLE outbound_rules (name TEXT PRIMARY KEY, position INTEGER NOT NULL, data TEXT NOT NULL);
+  CREATE TABLE outbound_rule_trunks (
+    rule TEXT NOT NULL REFERENCES outbound_rules(name) ON DELETE CASCADE ON UPDATE CASCADE,
+    trunk TEXT NOT NULL REFERENCES trunks(name) ON UPDATE CASCADE,
+    position INTEGER NOT NULL,
+    PRIMARY KEY (rule, trunk)
+  );
+  CREATE TABLE class_rules (
+    class TEXT NOT NULL REFERENCES calling_classes(name) ON DELETE CASCADE ON UPDATE CASCADE,
+    rule TEXT NOT NULL REFERENCES outbound_rules(name) ON UPDATE CASCADE,
+    position INTEGER NOT NULL,
+    PRIMARY KEY (class, rule)
+  );
+  CREATE TABLE emergency_numbers (number TEXT PRIMARY KEY, position INTEGER NOT NULL);
+  CREATE TABLE audit_log (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    at TEXT NOT NULL,
+    actor TEXT NOT NULL,
+    source TEXT NOT NULL,
+    action TEXT NOT NULL,
+    summary TEXT NOT NULL,
+    changes TEXT NOT NULL,
+    revision INTEGER NOT NULL
+  );
+  `,
+];
