@@ -62,7 +62,8 @@ function trunkSections(t: Trunk, config: PbxConfig): IniSection[] {
       owner,
       entries: [
         ['type', 'aor'],
-        ['contact', `sip:${hostPort}${t.transport === 'tcp' ? ';transport=tcp' : ''}`],
+        // The endpoint's and registration's transport= select TCP; no URI parameter needed.
+        ['contact', `sip:${hostPort}`],
         ['qualify_frequency', t.qualify ? 60 : 0],
       ],
     },
