@@ -25,6 +25,7 @@ export interface Daemon {
   service: ConfigService;
   applier: Applier;
   health: HealthReporter;
+  control: AsteriskControl;
   httpPort: number;
   stop(): Promise<void>;
 }
@@ -166,7 +167,7 @@ export async function startDaemon(env: NodeJS.ProcessEnv = process.env): Promise
       logger.info('stopped');
     })());
 
-  return { config, service, applier, health, httpPort, stop };
+  return { config, service, applier, health, control, httpPort, stop };
 }
 
 if (import.meta.main) {

@@ -105,6 +105,11 @@ export class AsteriskControl {
     return out;
   }
 
+  /** Any CLI command (status views, tests). */
+  command(cli: string): Promise<string> {
+    return this.ami.command(cli);
+  }
+
   async activeCalls(): Promise<number> {
     const text = await this.ami.command('core show channels count');
     const m = /(\d+) active call/.exec(text);

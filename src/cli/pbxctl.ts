@@ -43,7 +43,7 @@ interface Change {
 function printError(file: string | undefined, e: ErrorBody['error']): void {
   process.stderr.write(`pbxctl: ${e.message}\n`);
   for (const f of e.fields) {
-    const where = f.line ? `${file ?? '<stdin>'}:${f.line}: ` : '';
+    const where = f.line ? `${file === undefined || file === '-' ? '<stdin>' : file}:${f.line}: ` : '';
     process.stderr.write(`  ${where}${f.path}: ${f.message}\n`);
   }
 }

@@ -1,0 +1,127 @@
+// Configuration changes against a real Asterisk 22: pbxctl all-or-nothing, a config Asterisk
+// rejects, the supervisor restarting a dead Asterisk. (Calls during applies: calls.test.ts.)
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parse } from 'yaml';
+import { startPbx, waitFor, type PbxInstance } from '../lib/pbx.ts';
+
+const acme = parse(readFileSync(join(import.meta.dirname, '../fixtures/acme.yaml'), 'utf8'));
+let pbx: PbxInstance;
+
+before(async () => {
+  pbx = await startPbx(acme);
+});
+after(async () => {
+  await pbx?.stop();
+});
+
+test('health reports database, Asterisk, AMI, ARI and config as ok', async () => {
+  const h = await pbx.health();
+  assert.equal(h.status, 'ok');
+  for (const part of ['database', 'asterisk', 'ami', 'ari', 'config']) assert.equal(h.parts[part]?.ok, true, part);
+  assert.equal(h.parts.asterisk?.state, 'running');
+});
+
+test('Asterisk holds every object the model renders', async () => {
+  const endpoints = await pbx.daemon.control.command('pjsip list endpoints');
+  for (const e of ['201', '201-soft', '202', 'trunk-carrier1', 'trunk-carrier2']) assert.match(endpoints, new RegExp(`Endpoint:\\s+${e}[/ ]`));
+  const dialplan = await pbx.daemon.control.command('dialplan show 201@pbx-internal');
+  assert.match(dialplan, /pbx-lib-ext/);
+});
+
+test('pbxctl apply of an invalid file names each error with its line and changes nothing', async () => {
+  const before = await pbx.pbxctl(['export']);
+  const revision = pbx.daemon.service.revision();
+  const bad = [
+    'system: { name: Acme }',
+    'extensions:',
+    '  - number: "201"',
+    '    name: "Evil\\n[evil]"',
+    '    devices: [ { username: "201", password: "short" } ]',
+    '  - number: "20x"',
+    '    name: Bob',
+  ].join('\n');
+  const r = await pbx.pbxctl(['apply', '-f', '-'], bad);
+  assert.equal(r.code, 1, r.stderr);
+  assert.match(r.stderr, /<stdin>:4: extensions\[0\]\.name: must be one line/);
+  assert.match(r.stderr, /<stdin>:5: extensions\[0\]\.devices\[0\]\.password: at least 8 characters/);
+  assert.match(r.stderr, /<stdin>:6: extensions\[1\]\.number: 2 to 8 digits/);
+  assert.equal(pbx.daemon.service.revision(), revision);
+  assert.equal((await pbx.pbxctl(['export'])).stdout, before.stdout);
+});
+
+test('pbxctl apply of a file with a dangling reference is refused whole', async () => {
+  const exported = parse((await pbx.pbxctl(['export'])).stdout);
+  exported.extensions.push({ number: '250', name: 'New', devices: [{ username: '250', password: 'Secret-250x' }] });
+  exported.extensions[0].class = 'nosuch';
+  const r = await pbx.pbxctl(['apply', '-f', '-'], JSON.stringify(exported));
+  assert.equal(r.code, 1);
+  assert.match(r.stderr, /extensions\[0\]\.class: calling class "nosuch" does not exist/);
+  const endpoints = await pbx.daemon.control.command('pjsip list endpoints');
+  assert.doesNotMatch(endpoints, /Endpoint:\s+250/, 'nothing of the refused file reached Asterisk');
+});
+
+test('pbxctl diff shows the change and apply makes it live', async () => {
+  const exported = parse((await pbx.pbxctl(['export'])).stdout);
+  exported.extensions.push({ number: '260', name: 'Dora', devices: [{ username: '260', password: 'Secret-260x' }] });
+  const text = JSON.stringify(exported);
+  const d = await pbx.pbxctl(['diff', '-f', '-'], text);
+  assert.equal(d.code, 0, d.stderr);
+  assert.match(d.stdout, /^\+ extension 260$/m);
+  const a = await pbx.pbxctl(['apply', '-f', '-'], text);
+  assert.equal(a.code, 0, a.stderr);
+  assert.match(a.stdout, /applied revision \d+/);
+  assert.match(await pbx.daemon.control.command('pjsip list endpoints'), /Endpoint:\s+260\//);
+  const audit = pbx.daemon.service.auditLog(1)[0]!;
+  assert.equal(audit.source, 'pbxctl');
+  assert.deepEqual(audit.changes.map((c) => `${c.change} ${c.key}`), ['added 260']);
+  assert.ok(!JSON.stringify(audit).includes('Secret-260x'), 'the audit log holds no password');
+});
+
+test('a configuration Asterisk rejects leaves the running one untouched and names the object', async () => {
+  const gen = pbx.daemon.applier.status.generation!;
+  const files: Record<string, string> = {};
+  const cfgDir = join(pbx.dataDir, 'asterisk/config/current');
+  for (const f of ['pjsip.conf', 'extensions.conf', 'pbx-lib.conf', 'asterisk.conf', 'modules.conf', 'logger.conf', 'manager.conf', 'http.conf', 'ari.conf', 'rtp.conf']) {
+    files[f] = readFileSync(join(cfgDir, f), 'utf8');
+  }
+  // An endpoint with an option Asterisk does not know: it refuses the object.
+  const broken = { ...files, 'pjsip.conf': files['pjsip.conf'] + '\n[999]\ntype=endpoint\nno_such_option=yes\n' };
+  const r = await pbx.daemon.applier.applyFiles(broken, [{ kind: 'pjsip endpoint', id: '999', owner: 'extension 999' }]);
+  assert.equal(r.ok, false);
+  assert.deepEqual(r.error?.objects, ['extension 999']);
+  assert.ok(r.error?.details.some((d) => /no_such_option|999/.test(d)), JSON.stringify(r.error));
+  assert.equal(pbx.daemon.applier.status.generation, gen, 'still on the last good generation');
+  const endpoints = await pbx.daemon.control.command('pjsip list endpoints');
+  assert.match(endpoints, /Endpoint:\s+201\//, 'the running endpoints are still there');
+
+  // A file Asterisk cannot parse at all is refused before the switch.
+  const unparsable = { ...files, 'extensions.conf': files['extensions.conf'] + '\n[broken\nexten => 1,1,NoOp()\n' };
+  const r2 = await pbx.daemon.applier.applyFiles(unparsable, []);
+  assert.equal(r2.ok, false);
+  assert.match(r2.error!.message, /cannot parse extensions\.conf/);
+  assert.equal(pbx.daemon.applier.status.generation, gen);
+  assert.match(await pbx.daemon.control.command('dialplan show 201@pbx-internal'), /pbx-lib-ext/);
+
+  // Status shows the failure until the next good apply clears it.
+  assert.equal((await pbx.health()).parts.config?.state, 'failed');
+  const ok = await pbx.daemon.applier.request();
+  assert.equal(ok.ok, true);
+  assert.equal((await pbx.health()).parts.config?.state, 'applied');
+});
+
+test('when Asterisk dies, the supervisor restarts it and the control plane reconnects', async () => {
+  const pid = (await pbx.health()).parts.asterisk?.pid as number;
+  assert.ok(pid > 0);
+  process.kill(pid, 'SIGKILL');
+  await waitFor(async () => (await pbx.health()).parts.asterisk?.state !== 'running', 10_000, 'the death to be noticed');
+  await waitFor(async () => {
+    const h = await pbx.health();
+    return h.status === 'ok' && (h.parts.asterisk?.restarts as number) >= 1 && h.parts.asterisk?.pid !== pid;
+  }, 30_000, 'Asterisk to be restarted and AMI/ARI to reconnect');
+  const h = await pbx.health();
+  assert.equal((h.parts.asterisk?.lastExit as { signal: string }).signal, 'SIGKILL');
+  assert.match(await pbx.daemon.control.command('pjsip list endpoints'), /Endpoint:\s+260\//, 'restarted on the latest configuration');
+});
