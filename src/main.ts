@@ -104,7 +104,10 @@ export async function startDaemon(env: NodeJS.ProcessEnv = process.env): Promise
   ami.on('fullyBooted', () => {
     logger.info('Asterisk fully booted; AMI connected');
     ari.reconnect();
-    if (applier.status.appliedRevision !== store.revision()) void applier.request();
+    void (async () => {
+      if (applier.status.appliedRevision !== store.revision()) await applier.request();
+      await applier.verifyRunning();
+    })();
   });
   ami.on('disconnected', () => logger.warn('AMI disconnected'));
 

@@ -69,6 +69,7 @@ export class Applier extends EventEmitter {
   private readonly o: ApplierOptions;
   private running: Promise<ApplyResult> | undefined;
   private queued: Promise<ApplyResult> | undefined;
+  private bootLogMark = 0;
   readonly status: ApplyStatus = { state: 'idle', restartRequired: [] };
 
   constructor(options: ApplierOptions) {
@@ -217,9 +218,36 @@ export class Applier extends EventEmitter {
     this.setState('applied');
   }
 
-  /** Called after Asterisk restarted: it now runs whatever `etc` points at. */
+  /** Called after Asterisk restarted: it now runs whatever `current` points at. */
   restarted(): void {
     this.status.restartRequired = [];
+    this.bootLogMark = this.o.target.logMark();
+  }
+
+  /**
+   * After Asterisk (re)booted on the current generation: check it holds every object, since a
+   * start has no previous generation to fall back to (e.g. the SIP port is taken by another
+   * program). A gap is reported like a failed apply, never hidden behind "running".
+   */
+  async verifyRunning(): Promise<boolean> {
+    try {
+      const { revision, rendered } = this.o.render();
+      const loaded = await this.o.target.loadedObjects();
+      const missing = rendered.expected.filter((e) => !loaded.has(`${e.kind}:${e.id}`));
+      if (missing.length === 0) return true;
+      this.fail(
+        new ApplyFailed(
+          `Asterisk started without ${missing.map((m) => `${m.kind} ${m.id}`).join(', ')}`,
+          [...new Set(missing.map((m) => m.owner))],
+          this.o.target.errorsSince(this.bootLogMark).slice(-10),
+        ),
+        revision,
+      );
+      return false;
+    } catch (err) {
+      this.o.logger.warn({ err: (err as Error).message }, 'could not verify the running configuration');
+      return false;
+    }
   }
 }
 

@@ -47,6 +47,7 @@ export class AmiClient extends EventEmitter {
   private readonly opts: AmiOptions;
   private manager: RawManager | undefined;
   private loggedIn = false;
+  private bootPending: AmiEvent | undefined;
   private stopped = true;
   private timer: NodeJS.Timeout | undefined;
   private readonly backoff = new Backoff(250, 10_000);
@@ -77,6 +78,7 @@ export class AmiClient extends EventEmitter {
     this.manager = undefined;
     const was = this.loggedIn;
     this.loggedIn = false;
+    this.bootPending = undefined;
     if (m) {
       m.removeAllListeners();
       m.on('error', () => {});
@@ -121,6 +123,9 @@ export class AmiClient extends EventEmitter {
         this.loggedIn = true;
         this.backoff.reset();
         this.emit('connected');
+        const boot = this.bootPending;
+        this.bootPending = undefined;
+        if (boot) this.emit('fullyBooted', boot);
       });
     });
   }
@@ -128,8 +133,12 @@ export class AmiClient extends EventEmitter {
   private onEvent(raw: RawMessage): void {
     const e = raw as unknown as AmiEvent;
     if (typeof e.event !== 'string') return;
-    // Asterisk sends FullyBooted after every login once it has finished booting.
-    if (e.event === 'FullyBooted') this.emit('fullyBooted', e);
+    // Asterisk sends FullyBooted after every login once it has finished booting. It can
+    // arrive before the login callback has run: hold it until we are logged in.
+    if (e.event === 'FullyBooted') {
+      if (this.loggedIn) this.emit('fullyBooted', e);
+      else this.bootPending = e;
+    }
     this.emit('event', e);
   }
 

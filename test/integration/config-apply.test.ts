@@ -5,7 +5,8 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
-import { startPbx, waitFor, type PbxInstance } from '../lib/pbx.ts';
+import { createSocket } from 'node:dgram';
+import { freePortBlock, startPbx, waitFor, type PbxInstance } from '../lib/pbx.ts';
 
 const acme = parse(readFileSync(join(import.meta.dirname, '../fixtures/acme.yaml'), 'utf8'));
 let pbx: PbxInstance;
@@ -124,4 +125,23 @@ test('when Asterisk dies, the supervisor restarts it and the control plane recon
   const h = await pbx.health();
   assert.equal((h.parts.asterisk?.lastExit as { signal: string }).signal, 'SIGKILL');
   assert.match(await pbx.daemon.control.command('pjsip list endpoints'), /Endpoint:\s+260\//, 'restarted on the latest configuration');
+});
+
+test('a SIP port taken by another program at start is reported, not hidden', async () => {
+  const port = await freePortBlock(1);
+  const squatter = createSocket('udp4');
+  await new Promise<void>((r) => squatter.bind(port, '127.0.0.1', () => r()));
+  let other: PbxInstance | undefined;
+  try {
+    other = await startPbx(acme, { sipPort: port, waitHealthy: false });
+    await waitFor(async () => (await other!.health()).parts.config?.state === 'failed', 20_000, 'the gap to be reported');
+    const h = await other.health();
+    assert.equal(h.status, 'unhealthy');
+    const error = h.parts.config?.lastError as { message: string; details: string[] };
+    assert.match(error.message, /Asterisk started without pjsip transport transport-udp/);
+    assert.ok(error.details.some((d) => /Address already in use/.test(d)), JSON.stringify(error));
+  } finally {
+    squatter.close();
+    await other?.stop();
+  }
 });

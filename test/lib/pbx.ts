@@ -62,10 +62,18 @@ function withPorts(config: PbxConfigInput, sipPort: number, rtpStart: number): P
   return { ...config, system: { ...(config.system ?? {}), sipPort, rtpStart, rtpEnd: rtpStart + 199 } };
 }
 
-export async function startPbx(config: PbxConfigInput, options: { keepData?: boolean } = {}): Promise<PbxInstance> {
+export interface StartOptions {
+  keepData?: boolean;
+  /** Use this SIP port instead of a free one. */
+  sipPort?: number;
+  /** Wait until health is ok (default); otherwise only until AMI is up. */
+  waitHealthy?: boolean;
+}
+
+export async function startPbx(config: PbxConfigInput, options: StartOptions = {}): Promise<PbxInstance> {
   const dataDir = mkdtempSync(join(tmpdir(), 'pbx-test-'));
   const base = await freePortBlock(4);
-  const sipPort = base;
+  const sipPort = options.sipPort ?? base;
   const amiPort = base + 1;
   const ariPort = base + 2;
   const rtpStart = 30000 + (base % 2000) * 10;
@@ -119,7 +127,8 @@ export async function startPbx(config: PbxConfigInput, options: { keepData?: boo
     },
   };
   try {
-    await waitFor(async () => (await instance.health()).status === 'ok', 30_000, 'the PBX to become healthy');
+    if (options.waitHealthy === false) await waitFor(async () => (await instance.health()).parts.ami?.ok === true, 30_000, 'AMI');
+    else await waitFor(async () => (await instance.health()).status === 'ok', 30_000, 'the PBX to become healthy');
   } catch (err) {
     await instance.stop();
     throw err;
