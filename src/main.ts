@@ -87,7 +87,7 @@ export async function startDaemon(env: NodeJS.ProcessEnv = process.env): Promise
     staticFiles: loadStaticFiles(config.staticDir),
     logger,
   });
-  const service = new ConfigService(store, applier);
+  const service = new ConfigService(store, applier, (candidate) => void renderAll(candidate, renderContext));
   if (config.initialConfig) seedDatabase(service, config.initialConfig, logger);
 
   let supervisor: AsteriskSupervisor | undefined;

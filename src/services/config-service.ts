@@ -4,6 +4,7 @@
 import { diffConfigs, summarizeChanges, type ConfigChange } from '../domain/diff.ts';
 import { parseConfig } from '../domain/rules.ts';
 import type { PbxConfig } from '../domain/model.ts';
+import { ValidationError } from '../domain/errors.ts';
 import type { ConfigStore, AuditEntry } from '../store/config-store.ts';
 
 export interface Actor {
@@ -24,12 +25,33 @@ export interface ReplaceResult {
   apply?: Awaited<ReturnType<ApplyRequester['request']>>;
 }
 
+/**
+ * Checks a candidate configuration can be rendered, before anything is written (the renderer
+ * is the last guard against text that would break an Asterisk file). Throws on refusal.
+ */
+export type RenderCheck = (config: PbxConfig) => void;
+
 export class ConfigService {
   private readonly store: ConfigStore;
   private readonly applier: ApplyRequester;
-  constructor(store: ConfigStore, applier: ApplyRequester) {
+  private readonly renderCheck: RenderCheck;
+  constructor(store: ConfigStore, applier: ApplyRequester, renderCheck: RenderCheck = () => {}) {
     this.store = store;
     this.applier = applier;
+    this.renderCheck = renderCheck;
+  }
+
+  private validate(input: unknown): PbxConfig {
+    const next = parseConfig(input);
+    try {
+      this.renderCheck(next);
+    } catch (err) {
+      const owner = (err as { owner?: string }).owner;
+      throw new ValidationError('the configuration cannot be rendered for Asterisk', [
+        { path: [], message: owner ? `${owner}: ${(err as Error).message}` : (err as Error).message },
+      ]);
+    }
+    return next;
   }
 
   get(): PbxConfig {
@@ -42,7 +64,7 @@ export class ConfigService {
 
   /** What replacing the configuration with `input` would change; validates it all first. */
   diff(input: unknown): ConfigChange[] {
-    const next = parseConfig(input);
+    const next = this.validate(input);
     return diffConfigs(this.store.snapshot(), next);
   }
 
@@ -51,7 +73,7 @@ export class ConfigService {
    * the change has ended (its result is part of the answer), unless `wait` is false.
    */
   async replace(input: unknown, actor: Actor, options: { wait?: boolean } = {}): Promise<ReplaceResult> {
-    const next = parseConfig(input);
+    const next = this.validate(input);
     const { changes, revision } = this.store.transaction(() => {
       const before = this.store.snapshot();
       const changes = diffConfigs(before, next);
