@@ -31,9 +31,11 @@ mmdebstrap --variant=apt --mode=root \
   --aptopt='APT::Install-Recommends "false"' \
   --include="$packages" \
   --customize-hook='chroot "$1" sh -c "rm -f /etc/asterisk/*.conf"' \
+  --customize-hook='ln -sfn it_IT_m_Carlo "$1/usr/share/asterisk/sounds/it"' \
   sid "$tmp" "$mirror" >&2
 
 # Debian's sample configs are removed above: the supervisor renders every file Asterisk reads.
+# Language "it" looks for sounds/it; Debian ships the Italian prompts as it_IT_m_Carlo.
 touch "$tmp/.pbx-rootfs-complete"
 rm -rf "$target"
 mv "$tmp" "$target"
