@@ -63,6 +63,8 @@ const CHROOT_SCRIPT = [
   'mount --make-rprivate /',
   'mount --rbind /dev "$1/dev"',
   'mount -t proc proc "$1/proc"',
+  // Name resolution as on the box (Asterisk looks up its own host name for media addresses).
+  'for f in /etc/hosts /etc/resolv.conf; do if [ -f "$f" ]; then touch "$1$f"; mount --bind "$f" "$1$f"; fi; done',
   'mkdir -p "$1$3"',
   'mount --bind "$2" "$1$3"',
   'exec chroot "$1" /usr/sbin/asterisk -f -C "$3/config/asterisk.conf"',

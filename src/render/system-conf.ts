@@ -27,7 +27,7 @@ export const MODULES: readonly string[] = [
   'bridge_simple.so', 'bridge_native_rtp.so', 'bridge_holding.so', 'bridge_softmix.so',
   'bridge_builtin_features.so', 'bridge_builtin_interval_features.so',
   // dialplan
-  'pbx_config.so', 'app_dial.so', 'app_stack.so', 'app_playback.so', 'app_echo.so', 'app_verbose.so',
+  'pbx_config.so', 'app_dial.so', 'app_stack.so', 'app_exec.so', 'app_playback.so', 'app_echo.so', 'app_verbose.so',
   'app_senddtmf.so', 'func_groupcount.so', 'func_callerid.so', 'func_strings.so', 'func_logic.so',
   'func_cut.so', 'func_channel.so', 'func_math.so', 'func_global.so', 'func_db.so', 'func_devstate.so',
   'func_hangupcause.so', 'func_dialplan.so', 'func_timeout.so',
