@@ -211,8 +211,11 @@ test('forward when unreachable: 207 has no registered device, the call goes to 2
   assert.equal((await callee.done).requestUriUser, '202');
 });
 
-test('DND: callers of 206 get busy and its phone does not ring', async () => {
+test('DND: callers of 206 get busy and its registered phone does not ring', async () => {
+  const silent = await phone('206');
   assert.equal(await refused('208', '206'), 486);
+  const r = await silent.stop();
+  assert.equal(r.inviteReceived, false, 'the phone in DND was not called');
 });
 
 test('a call stays up while an apply adds 100 extensions', async () => {
