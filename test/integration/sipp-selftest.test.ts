@@ -318,6 +318,11 @@ describe('sipp scenarios (self-test, no Asterisk)', { skip: haveSipp ? false : '
       '\r',
       'v=0\r',
       '',
+      '-----------------------------------------------',
+      'Unexpected UDP message received:',
+      '',
+      'BYE sip:x@y SIP/2.0\r',
+      '',
       '----------------------------------------------- 2026-01-01 00:00:00.100000',
       'UDP message sent (10 bytes):',
       '',
@@ -327,7 +332,9 @@ describe('sipp scenarios (self-test, no Asterisk)', { skip: haveSipp ? false : '
       '\r',
       '',
     ].join('\n');
-    const [inv, ringing] = parseMessageTrace(trace);
+    const msgs = parseMessageTrace(trace);
+    assert.equal(msgs.length, 2);
+    const [inv, ringing] = msgs;
     assert.equal(inv?.method, 'INVITE');
     assert.equal(inv?.direction, 'received');
     assert.equal(uriUser(inv?.requestUri), '+4420');

@@ -6,20 +6,23 @@
  *
  * Roles (see each XML file's header for its flow and parameters):
  *   UAC scenarios (client mode, need `remote`): uac-call.xml,
- *     uac-call-expect-fail.xml, carrier-uac.xml, register.xml,
- *     register-rejected.xml, options-ping.xml.
+ *     uac-call-expect-fail.xml, uac-call-cancel.xml, carrier-uac.xml,
+ *     register.xml, register-rejected.xml, options-ping.xml.
  *   UAS scenarios (server mode, bind `localIp:localPort`): carrier-uas.xml,
- *     carrier-uas-fail.xml (+ the self-test doubles mock-*.xml). They stop
- *     SIPp themselves after one call, so no -m is passed.
+ *     carrier-uas-fail.xml. They stop SIPp themselves after one call, so no
+ *     -m is passed (an OPTIONS qualify would count as a call).
  *   Phone scenarios: phone-uas.xml, phone-uas-busy.xml,
  *     phone-uas-noanswer.xml. These are out-of-call scenarios: the wrapper
  *     runs phone-main.xml (REGISTER, wait for the call, unregister) with
  *     `-oocsf <scenario>` in the same process, so the PBX's INVITE reaches
- *     the port that registered. Wait for `waitForRegistration()` before
- *     placing the call.
+ *     the port that registered. Await `waitForRegistration()` before
+ *     placing the call. (The INVITE's Request-URI user is then the phone's
+ *     contact user, i.e. its username, not the number dialled.)
+ *   mock-*.xml are test doubles for sipp-selftest.test.ts only.
  *
- * Every run gets its own temp directory (os.tmpdir()) holding SIPp's
- * message trace, <log> file and error file; `result.dir` points at it.
+ * Every run gets its own temp directory (os.tmpdir()) for SIPp's message
+ * trace, <log> file and error file; their contents end up in the result and
+ * the directory is deleted, unless keepFiles / SIPP_KEEP_FILES=1.
  */
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
@@ -37,7 +40,7 @@ const PHONE_MAIN = 'phone-main.xml';
 /** Out-of-call scenarios that need PHONE_MAIN (they register first). */
 const PHONE_OOC_SCENARIOS = new Set(['phone-uas.xml', 'phone-uas-busy.xml', 'phone-uas-noanswer.xml']);
 /** UAC scenarios whose INVITE may be challenged: the digest uri must be the Request-URI. */
-const INVITE_AUTH_SCENARIOS = new Set(['uac-call.xml', 'uac-call-expect-fail.xml']);
+const INVITE_AUTH_SCENARIOS = new Set(['uac-call.xml', 'uac-call-expect-fail.xml', 'uac-call-cancel.xml']);
 /** Globals the scenarios set themselves; never passed with -set. */
 const INTERNAL_GLOBALS = new Set(['call_done']);
 
@@ -92,7 +95,7 @@ export interface SippOptions {
   oocScenario?: string;
   /** Appended verbatim to the SIPp command line. */
   extraArgs?: string[];
-  /** Keep the run directory even if the run was ok (it is kept on failure anyway). Env: SIPP_KEEP_FILES=1. */
+  /** Keep the run's temp directory (deleted once read otherwise). Env: SIPP_KEEP_FILES=1. */
   keepFiles?: boolean;
 }
 
@@ -155,7 +158,10 @@ export interface SippResult {
   /** SIPp's -trace_err file (unexpected messages, warnings). */
   errors: string;
   args: string[];
+  /** The run's temp directory (SIPp's cwd and trace files). */
   dir: string;
+  /** Whether `dir` was kept (keepFiles / SIPP_KEEP_FILES=1); else it is deleted once read. */
+  filesKept: boolean;
   localIp: string;
   localPort: number;
   durationMs: number;
@@ -255,7 +261,10 @@ const COMPACT: Record<string, string> = {
 /** Parses SIPp's -trace_msg file. */
 export function parseMessageTrace(text: string): SippMessage[] {
   const out: SippMessage[] = [];
-  const blocks = text.split(/^-{20,} (.*)$/m);
+  // Blocks start with a line of dashes, followed by a timestamp for sent/
+  // received messages; other blocks ("Unexpected UDP message received:")
+  // repeat a message already traced and are skipped.
+  const blocks = text.split(/^-{20,}[ \t]*(.*)$/m);
   // split() with a capture group: [pre, time1, block1, time2, block2, ...]
   for (let i = 1; i + 1 < blocks.length; i += 2) {
     const time = (blocks[i] ?? '').trim();
@@ -386,7 +395,7 @@ export function describeSippResult(r: SippResult): string {
     `messages:\n${messageFlow(r.messages) || '(none)'}`,
     r.errors.trim() ? `errors file:\n${tail(r.errors.trim(), 3000)}` : '',
     r.stderr.trim() ? `stderr:\n${tail(r.stderr.trim(), 2000)}` : '',
-    `run dir: ${r.dir}`,
+    r.filesKept ? `run dir: ${r.dir}` : '(run dir removed; SIPP_KEEP_FILES=1 keeps it)',
   ].filter(Boolean).join('\n');
 }
 
@@ -471,6 +480,7 @@ class SippProcessImpl implements SippProcess {
           errors,
           args: [...this.args],
           dir,
+          filesKept: opts.keepFiles,
           localIp,
           localPort,
           durationMs: Date.now() - started,
@@ -489,10 +499,9 @@ class SippProcessImpl implements SippProcess {
         }
         if (events.includes('BYE_SENT')) result.byeFrom = 'local';
         else if (events.includes('BYE_RECEIVED')) result.byeFrom = 'remote';
-        // Everything in the directory is in the result; keep it only when a
-        // run went wrong (or when asked), for a look at the raw files.
-        const clean = ok || (this.stopRequested && exitCode === 0);
-        if (clean && !opts.keepFiles) await rm(dir, { recursive: true, force: true }).catch(() => {});
+        // Everything in the directory is in the result (messages, logs,
+        // errors), so it goes unless asked to stay.
+        if (!opts.keepFiles) await rm(dir, { recursive: true, force: true }).catch(() => {});
         resolve(result);
       };
       this.child.once('error', (err) => void finish(null, null, err));
@@ -505,6 +514,8 @@ class SippProcessImpl implements SippProcess {
   }
 
   async events(): Promise<string[]> {
+    // Once SIPp has exited its directory may be gone: use the result.
+    if (this.exited) return (await this.done).events;
     return logEvents(await readFile(this.logFile, 'utf8').catch(() => ''));
   }
 
@@ -513,15 +524,16 @@ class SippProcessImpl implements SippProcess {
     return new Promise<string>((resolve, reject) => {
       const deadline = Date.now() + timeoutMs;
       const poll = async () => {
+        const exited = this.exited;
         const lines = await this.events();
         const hit = lines.find(test);
         if (hit !== undefined) return resolve(hit);
-        if (this.exited) {
+        if (exited) {
           const r = await this.done;
-          return reject(new Error(`sipp exited before logging ${String(match)}\n${describeSippResult(r)}`));
+          return reject(new Error(`sipp exited without logging ${String(match)}\n${describeSippResult(r)}`));
         }
         if (Date.now() > deadline) {
-          return reject(new Error(`sipp did not log ${String(match)} within ${timeoutMs} ms; events so far: ${lines.join(', ') || '(none)'} (run dir ${this.dir})`));
+          return reject(new Error(`sipp did not log ${String(match)} within ${timeoutMs} ms; events so far: ${lines.join(', ') || '(none)'}`));
         }
         setTimeout(() => void poll(), 50);
       };
