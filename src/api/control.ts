@@ -21,7 +21,12 @@ function parseBody(req: Request): { value: unknown; lineOf: (p: (string | number
       doc.errors.map((e) => ({ path: [], message: e.message, line: e.line })),
     );
   }
-  return { value: doc.value ?? {}, lineOf: doc.lineOf };
+  // An empty document would be a valid empty configuration: refuse it, it is far more likely
+  // a failed pipeline than an intent to delete everything.
+  if (doc.value === null || doc.value === undefined) {
+    throw new ValidationError('the file is empty; to remove everything, apply a file that says so (e.g. "extensions: []")', [{ path: [], message: 'empty document' }]);
+  }
+  return { value: doc.value, lineOf: doc.lineOf };
 }
 
 function withLines<T>(fn: () => T, lineOf: (p: (string | number)[]) => number | undefined): T {

@@ -70,6 +70,7 @@ export class AmiClient extends EventEmitter {
   stop(): void {
     this.stopped = true;
     clearTimeout(this.timer);
+    this.timer = undefined;
     this.drop();
   }
 

@@ -71,6 +71,7 @@ export class AriClient extends EventEmitter {
   stop(): void {
     this.stopped = true;
     clearTimeout(this.timer);
+    this.timer = undefined;
     this.teardown();
   }
 

@@ -47,13 +47,13 @@ export const sipUsername = z
   .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,39}$/, 'letters, digits, . _ -, at most 40, starting with a letter or digit')
   .refine((s) => !s.startsWith('trunk-') && !s.startsWith('pbx-'), 'must not start with trunk- or pbx- (reserved)');
 
-/** SIP secrets: printable ASCII without spaces and without ; and # (comment characters of Asterisk files). */
+/** SIP secrets: printable ASCII without spaces, comment characters (; #), quotes, backslash or brackets. */
 export const sipSecret = z
   .string()
   .min(8, 'at least 8 characters')
   .max(64, 'at most 64 characters')
   .regex(/^[!-~]+$/, 'printable ASCII without spaces')
-  .refine((s) => !/[;#"\\]/.test(s), 'must not contain ; # " or \\');
+  .refine((s) => !/[;#"\\\[\]]/.test(s), 'must not contain ; # " \\ [ or ]');
 
 const ipv4 = /^(25[0-5]|2[0-4]\d|1?\d?\d)(\.(25[0-5]|2[0-4]\d|1?\d?\d)){3}$/;
 export const cidr = z

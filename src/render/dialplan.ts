@@ -11,6 +11,8 @@ export interface DialplanContext {
 }
 
 const ARG_SAFE = /^[A-Za-z0-9_.+*#&/:@=-]*$/;
+/** The only expressions a generated argument may hold: they cannot produce a comma. */
+const TRUSTED_EXPRESSIONS = new Set(['${FILTER(0-9*#+,${EXTEN})}', '${LEN(${EXTEN})}']);
 
 export function context(name: string, comment?: string): DialplanContext {
   if (!/^[a-z0-9_-]+$/.test(name)) throw new RenderError(`context name "${name}" is not allowed`, 'dialplan');
@@ -25,7 +27,7 @@ export function extenName(pattern: string): string {
 /** Gosub into a library routine; the arguments are model values already restricted by the schemas. */
 export function gosub(ctx: DialplanContext, exten: string, routine: string, args: readonly (string | number)[], owner: string): void {
   for (const a of args) {
-    if (a !== '${EXTEN}' && !ARG_SAFE.test(String(a))) throw new RenderError(`dialplan argument "${String(a)}" is not allowed`, owner);
+    if (!TRUSTED_EXPRESSIONS.has(String(a)) && !ARG_SAFE.test(String(a))) throw new RenderError(`dialplan argument "${String(a)}" is not allowed`, owner);
   }
   ctx.lines.push(`exten => ${exten},1,Gosub(${routine},s,1(${args.join(',')}))`);
   ctx.lines.push(' same => n,Hangup()');

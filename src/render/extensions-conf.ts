@@ -32,12 +32,12 @@ export function encodeTarget(t: ForwardTarget | Destination | undefined): string
   return 'hangup';
 }
 
-function trunkList(config: PbxConfig, names: readonly string[]): string {
+function trunkList(config: PbxConfig, names: readonly string[], options: { ignoreLimits?: boolean } = {}): string {
   // name:maxChannels:callerId per trunk, & between trunks; 0 = no channel limit.
   return names
     .map((n) => config.trunks.find((t) => t.name === n))
     .filter((t) => t !== undefined)
-    .map((t) => `${t.name}:${t.maxChannels ?? 0}:${t.callerId ?? ''}`)
+    .map((t) => `${t.name}:${options.ignoreLimits ? 0 : (t.maxChannels ?? 0)}:${t.callerId ?? ''}`)
     .join('&');
 }
 
@@ -63,9 +63,17 @@ function extensionLine(ctx: DialplanContext, ext: Extension): void {
   );
 }
 
+/**
+ * The dialled number reaches the library only filtered to dial characters, with its raw length
+ * beside it: a pattern ending in . or ! matches anything (a SIP user part may hold commas), and
+ * a raw ${EXTEN} in the argument list would let a caller shift the arguments (strip, prepend,
+ * trunks). pbx-lib-outbound refuses the call when filtering changed the length.
+ */
+export const DIALLED = ['${FILTER(0-9*#+,${EXTEN})}', '${LEN(${EXTEN})}'] as const;
+
 function ruleLines(ctx: DialplanContext, rule: OutboundRule, config: PbxConfig): void {
   for (const p of rule.patterns) {
-    gosub(ctx, extenName(p), 'pbx-lib-outbound', ['${EXTEN}', rule.strip, rule.prepend, trunkList(config, rule.trunks)], `outbound rule ${rule.name}`);
+    gosub(ctx, extenName(p), 'pbx-lib-outbound', [...DIALLED, rule.strip, rule.prepend, trunkList(config, rule.trunks)], `outbound rule ${rule.name}`);
   }
 }
 
@@ -77,8 +85,9 @@ export function renderExtensionsConf(config: PbxConfig): { text: string; expecte
   contexts.push(internal);
 
   const emergency = context('pbx-emergency', 'emergency numbers: allowed from every class, through every trunk');
-  const allTrunks = trunkList(config, config.trunks.map((t) => t.name));
-  for (const n of config.outbound.emergency) gosub(emergency, n, 'pbx-lib-outbound', ['${EXTEN}', 0, '', allTrunks], `emergency number ${n}`);
+  // Emergency calls ignore trunk channel limits: a full trunk must not block 112.
+  const allTrunks = trunkList(config, config.trunks.map((t) => t.name), { ignoreLimits: true });
+  for (const n of config.outbound.emergency) gosub(emergency, n, 'pbx-lib-outbound', [...DIALLED, 0, '', allTrunks], `emergency number ${n}`);
   contexts.push(emergency);
 
   for (const rule of config.outbound.rules) {

@@ -41,6 +41,9 @@ function trunkSections(t: Trunk, config: PbxConfig): IniSection[] {
       comment: `trunk ${t.name} (${t.type})`,
       entries: [
         ['type', 'endpoint'],
+        // Only by address: without this, Asterisk's default (username,ip) would take an
+        // INVITE from anywhere whose From user is trunk-<name> as this unauthenticated trunk.
+        ['identify_by', 'ip'],
         ['context', INBOUND_CONTEXT],
         ['transport', transport],
         ['disallow', 'all'],
@@ -128,6 +131,7 @@ export function renderPjsipConf(config: PbxConfig, ctx: RenderContext): { text: 
           comment: `extension ${ext.number}`,
           entries: [
             ['type', 'endpoint'],
+            ['identify_by', 'username'],
             ['context', classContext(ext.class)],
             ['disallow', 'all'],
             ['allow', DEVICE_CODECS.join(',')],

@@ -37,10 +37,11 @@ function config(extra: PbxConfigInput['extensions'] = []): PbxConfigInput {
     outbound: {
       rules: [
         { name: 'mobile', patterns: ['3XXXXXXXXX'], trunks: ['carrier1', 'carrier2'] },
+        { name: 'landline', patterns: ['0[1-9]X.'], trunks: ['carrier1'] },
         { name: 'international', patterns: ['00Z.'], strip: 2, prepend: '+', trunks: ['carrier1'] },
       ],
       classes: [
-        { name: 'national', rules: ['mobile'] },
+        { name: 'national', rules: ['mobile', 'landline'] },
         { name: 'international', rules: ['mobile', 'international'] },
       ],
       emergency: ['112'],
@@ -153,6 +154,23 @@ test('outbound: when the first trunk answers 503 the call fails over to the seco
 
 test('outbound: an extension whose class lacks international is refused', async () => {
   assert.equal(await refused('201', '00441234567'), 403);
+});
+
+test('security: a dialled number with commas cannot shift the routing arguments (toll fraud)', async () => {
+  // 0[1-9]X. matches anything after 01; unfiltered, "0144,2,00,carrier1" would become
+  // strip=2, prepend=00: an international call from a national class.
+  const c1 = await carrier('127.0.0.2', carrier1Port);
+  assert.equal(await refused('201', '0144,2,00,carrier1'), 403);
+  const r = await c1.stop();
+  assert.equal(r.inviteReceived, false, 'nothing reached the carrier');
+});
+
+test('security: a call claiming to come from a trunk by its From user, from another address, is not taken', async () => {
+  const callee = await phone('202');
+  const r = await runSipp({ scenario: 'carrier-uac.xml', remote: remote(), localIp: '127.0.0.1', service: '0612345678', caller: 'trunk-carrier1', timeoutMs: 15_000 });
+  assert.equal(r.answered, false);
+  assert.ok(r.finalStatus === 401 || r.finalStatus === 403, `finalStatus ${r.finalStatus}`);
+  assert.equal((await callee.stop()).inviteReceived, false);
 });
 
 test('an emergency number passes any class (here: no class at all)', async () => {

@@ -53,6 +53,14 @@ test('pbxctl apply of an invalid file names each error with its line and changes
   assert.equal((await pbx.pbxctl(['export'])).stdout, before.stdout);
 });
 
+test('pbxctl apply of an empty file is refused instead of deleting everything', async () => {
+  const revision = pbx.daemon.service.revision();
+  const r = await pbx.pbxctl(['apply', '-f', '-'], '');
+  assert.equal(r.code, 1);
+  assert.match(r.stderr, /the file is empty/);
+  assert.equal(pbx.daemon.service.revision(), revision);
+});
+
 test('pbxctl apply of a file with a dangling reference is refused whole', async () => {
   const exported = parse((await pbx.pbxctl(['export'])).stdout);
   exported.extensions.push({ number: '250', name: 'New', devices: [{ username: '250', password: 'Secret-250x' }] });

@@ -45,7 +45,7 @@ test('quotes, semicolons and brackets in names are refused', () => {
 });
 
 test('a password with a comment character or a newline is refused', () => {
-  for (const password of ['abc;defgh', 'abc#defgh', 'abcdefgh\n[x]', 'short']) {
+  for (const password of ['abc;defgh', 'abc#defgh', 'abcdefgh\n[x]', 'short', 'abc[defgh', 'abc]defgh']) {
     const c = base();
     c.extensions[0]!.devices[0]!.password = password;
     assert.ok(errorsOf(c).some((e) => e.startsWith('extensions[0].devices[0].password')), password);
