@@ -19,6 +19,7 @@ import { HealthReporter } from './health/health.ts';
 import { createHttpApp } from './api/http.ts';
 import { createControlApp } from './api/control.ts';
 import { parseYaml } from './lib/yaml.ts';
+import { ValidationError, formatPath } from './domain/errors.ts';
 
 export interface Daemon {
   config: DaemonConfig;
@@ -40,6 +41,13 @@ function seedDatabase(service: ConfigService, file: string, logger: Logger): voi
   if (service.revision() > 0) return;
   const doc = parseYaml(readFileSync(file, 'utf8'));
   if (doc.errors.length) throw new Error(`${file}: ${doc.errors.map((e) => `line ${e.line}: ${e.message}`).join('; ')}`);
+  try {
+    service.diff(doc.value ?? {});
+  } catch (err) {
+    if (!(err instanceof ValidationError)) throw err;
+    const lines = err.fields.map((f) => `  ${file}:${doc.lineOf(f.path) ?? '?'}: ${formatPath(f.path)}: ${f.message}`);
+    throw new Error(`the initial configuration is invalid:\n${lines.join('\n')}`);
+  }
   // Not awaited: Asterisk is not up yet, so this only writes the model; start renders it.
   void service.replace(doc.value, { name: 'system', source: 'initial configuration' }, { wait: false });
   logger.info({ file }, 'database seeded from the initial configuration');

@@ -61,7 +61,7 @@ export function createControlApp(deps: { config: ConfigService; status: StatusSo
     // Validation (with lines) happens before anything is written.
     withLines(() => deps.config.diff(value), lineOf);
     const result = await deps.config.replace(value, actor);
-    res.status(result.apply && !result.apply.ok ? 502 : 200).json(result);
+    res.status(result.apply && !result.apply.ok && !result.apply.pending ? 502 : 200).json(result);
   });
   app.get('/v1/status', async (_req, res) => {
     res.json(await deps.status());

@@ -26,6 +26,11 @@ export interface ConfigTarget {
 
 export type ApplyState = 'idle' | 'pending' | 'applying' | 'applied' | 'failed';
 
+interface Manifest {
+  expected: ExpectedObject[];
+  revision?: number;
+}
+
 export interface ApplyStatus {
   state: ApplyState;
   /** Model revision of the last successful apply. */
@@ -40,6 +45,8 @@ export interface ApplyStatus {
 export interface ApplyResult {
   ok: boolean;
   changed: boolean;
+  /** Saved, waiting for Asterisk to be reachable; applied (and verified) then. */
+  pending?: boolean;
   generation?: number;
   revision?: number;
   error?: ApplyStatus['lastError'];
@@ -98,26 +105,25 @@ export class Applier extends EventEmitter {
   }
 
   /**
-   * Before Asterisk starts: make sure `etc` holds a complete generation. Renders the model;
-   * if that fails, the last good generation on disk stays (and the failure is reported).
+   * Before Asterisk starts. The first time, there is no generation yet: write the model's and
+   * make it current. Otherwise Asterisk starts on the current generation, the last one it was
+   * seen to take, and the model (which may hold a change Asterisk refused) is applied after
+   * boot through the verified path: a refused configuration never becomes live by a restart.
    */
   prepareForStart(): void {
-    try {
-      const { revision, rendered } = this.o.render();
-      const files = { ...rendered.files, ...this.o.staticFiles };
-      const cur = this.o.generations.current();
-      if (cur === undefined || !sameFiles(this.o.generations.read(cur), files)) {
-        const gen = this.o.generations.write(files);
-        this.o.generations.switchTo(gen.number);
-        this.status.generation = gen.number;
-      } else this.status.generation = cur;
-      this.status.appliedRevision = revision;
+    const cur = this.o.generations.current();
+    if (cur !== undefined) {
+      this.status.generation = cur;
       this.status.restartRequired = [];
-      this.setState('applied');
-    } catch (err) {
-      if (this.o.generations.current() === undefined) throw err;
-      this.fail(err, undefined);
+      return;
     }
+    const { revision, rendered } = this.o.render();
+    const gen = this.o.generations.write({ ...rendered.files, ...this.o.staticFiles }, { expected: rendered.expected, revision } satisfies Manifest);
+    this.o.generations.switchTo(gen.number);
+    this.status.generation = gen.number;
+    this.status.appliedRevision = revision;
+    this.status.restartRequired = [];
+    this.setState('applied');
   }
 
   private setState(state: ApplyState): void {
@@ -162,14 +168,21 @@ export class Applier extends EventEmitter {
         return { ok: true, changed: false, ...(cur !== undefined ? { generation: cur } : {}), ...(revision !== undefined ? { revision } : {}) };
       }
       const plan = planReload(curFiles, files);
-      const gen = generations.write(files).number;
-
-      if (!target.ready || cur === undefined) {
-        // Asterisk is not up: it loads this generation when it (re)starts.
-        generations.switchTo(gen);
-        this.succeed(revision, gen);
-        return { ok: true, changed: true, generation: gen, ...(revision !== undefined ? { revision } : {}) };
+      if (cur === undefined) {
+        // No generation at all yet (nothing to fall back to): this one starts Asterisk.
+        const first = generations.write(files, { expected, revision } satisfies Manifest).number;
+        generations.switchTo(first);
+        this.succeed(revision, first);
+        return { ok: true, changed: true, generation: first, ...(revision !== undefined ? { revision } : {}) };
       }
+      if (!target.ready) {
+        // Nothing is switched without Asterisk's word on it. Kept pending; applied through
+        // this same path when AMI is back (main.ts requests it on FullyBooted).
+        this.setState('pending');
+        logger.warn({ revision }, 'Asterisk is not reachable; the change is saved and applies when it is');
+        return { ok: false, changed: false, pending: true, ...(revision !== undefined ? { revision } : {}) };
+      }
+      const gen = generations.write(files, { expected, revision } satisfies Manifest).number;
 
       for (const file of plan.changedFiles) {
         const problem = await target.checkSyntax(gen, file);
@@ -196,8 +209,20 @@ export class Applier extends EventEmitter {
       } catch (err) {
         logger.warn({ generation: gen, back: cur }, 'restoring the last good configuration');
         generations.switchTo(cur);
-        for (const m of plan.modules) await reloadWithRetry(target, m).catch(() => undefined);
+        const rollbackErrors: string[] = [];
+        for (const m of plan.modules) {
+          await reloadWithRetry(target, m).catch((e: unknown) => rollbackErrors.push(`${m}: ${(e as Error).message}`));
+        }
         generations.markRejected(gen);
+        if (rollbackErrors.length > 0) {
+          // Asterisk may hold part of the refused configuration: say so, never "unchanged".
+          const e = err instanceof ApplyFailed ? err : new ApplyFailed((err as Error).message);
+          throw new ApplyFailed(
+            `${e.message}; restoring the previous configuration also failed (${rollbackErrors.join('; ')}): what Asterisk runs is uncertain until the next successful apply or restart`,
+            e.objects,
+            e.details,
+          );
+        }
         throw err;
       }
       generations.prune();
@@ -218,6 +243,11 @@ export class Applier extends EventEmitter {
     this.setState('applied');
   }
 
+  /** True when the running configuration is the one of this model revision. */
+  inSync(revision: number): boolean {
+    return this.status.state === 'applied' && this.status.appliedRevision === revision;
+  }
+
   /** Called after Asterisk restarted: it now runs whatever `current` points at. */
   restarted(): void {
     this.status.restartRequired = [];
@@ -231,9 +261,12 @@ export class Applier extends EventEmitter {
    */
   async verifyRunning(): Promise<boolean> {
     try {
-      const { revision, rendered } = this.o.render();
+      const cur = this.o.generations.current();
+      const manifest = cur === undefined ? undefined : this.o.generations.manifest<Manifest>(cur);
+      const expected = manifest?.expected ?? this.o.render().rendered.expected;
+      const revision = manifest?.revision;
       const loaded = await this.o.target.loadedObjects();
-      const missing = rendered.expected.filter((e) => !loaded.has(`${e.kind}:${e.id}`));
+      const missing = expected.filter((e) => !loaded.has(`${e.kind}:${e.id}`));
       if (missing.length === 0) return true;
       this.fail(
         new ApplyFailed(

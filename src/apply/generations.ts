@@ -17,6 +17,8 @@ export interface GenerationOwner {
 }
 
 const GEN_RE = /^gen-(\d{6})$/;
+/** Not a .conf file: Asterisk never reads it. */
+const MANIFEST = '.manifest.json';
 
 export function genName(n: number): string {
   return `gen-${String(n).padStart(6, '0')}`;
@@ -57,12 +59,19 @@ export class GenerationStore {
     return m ? Number(m[1]) : undefined;
   }
 
+  /** The files of generation n (without its manifest). */
   read(n: number): FileSet {
     const files: FileSet = {};
     for (const name of readdirSync(this.dir(n))) {
-      if (!name.endsWith('.new')) files[name] = readFileSync(join(this.dir(n), name), 'utf8');
+      if (!name.endsWith('.new') && name !== MANIFEST) files[name] = readFileSync(join(this.dir(n), name), 'utf8');
     }
     return files;
+  }
+
+  /** What was recorded with generation n when it was written (e.g. the objects Asterisk must hold). */
+  manifest<T>(n: number): T | undefined {
+    const file = join(this.dir(n), MANIFEST);
+    return existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as T) : undefined;
   }
 
   private numbers(): number[] {
@@ -74,7 +83,7 @@ export class GenerationStore {
   }
 
   /** Writes a complete new generation without making it current. */
-  write(files: FileSet): { number: number; path: string } {
+  write(files: FileSet, manifest?: unknown): { number: number; path: string } {
     const n = (this.numbers().at(-1) ?? 0) + 1;
     const dir = this.dir(n);
     mkdirSync(dir, { mode: 0o750 });
@@ -84,6 +93,7 @@ export class GenerationStore {
     for (const [name, text] of Object.entries(files)) {
       writeFileAtomic(join(dir, name), text, { mode: 0o640, uid: 0, ...(this.owner ? { gid: this.owner.gid } : {}) });
     }
+    if (manifest !== undefined) writeFileAtomic(join(dir, MANIFEST), JSON.stringify(manifest), { mode: 0o600 });
     fsyncDir(this.base);
     return { number: n, path: dir };
   }

@@ -98,13 +98,17 @@ export async function main(argv: string[]): Promise<number> {
           return 2;
         }
         const r = await call(socket, 'POST', `/v1/config/${command}`, text);
-        const body = JSON.parse(r.body) as ErrorBody & { changes: Change[]; revision?: number; apply?: { ok: boolean; error?: { message: string; objects: string[]; details: string[] } } };
+        const body = JSON.parse(r.body) as ErrorBody & { changes: Change[]; revision?: number; apply?: { ok: boolean; pending?: boolean; error?: { message: string; objects: string[]; details: string[] } } };
         if (body.error) {
           printError(file, body.error);
           return 1;
         }
         printChanges(body.changes);
         if (command === 'apply' && body.apply) {
+          if (body.apply.pending) {
+            process.stdout.write(`saved as revision ${body.revision}; Asterisk is not reachable now, the change applies when it is (see pbxctl status)\n`);
+            return 0;
+          }
           if (!body.apply.ok) {
             process.stderr.write(`pbxctl: saved as revision ${body.revision}, but Asterisk did not take it: ${body.apply.error?.message}\n`);
             for (const o of body.apply.error?.objects ?? []) process.stderr.write(`  object: ${o}\n`);

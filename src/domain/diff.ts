@@ -60,8 +60,9 @@ export function diffConfigs(before: PbxConfig, after: PbxConfig): ConfigChange[]
   changes.push(...diffList('calling class', before.outbound.classes, after.outbound.classes, (c) => c.name));
   if (stable(before.outbound.emergency) !== stable(after.outbound.emergency))
     changes.push({ object: 'emergency numbers', key: 'emergency', change: 'changed', before: before.outbound.emergency, after: after.outbound.emergency });
-  // Order matters for rules and classes (failover and match order): a reorder is a change.
-  const order = (c: PbxConfig) => stable([c.outbound.rules.map((r) => r.name), c.outbound.classes.map((x) => x.name)]);
+  // Order matters for trunks (emergency failover order), rules and classes (match order):
+  // a reorder is a change.
+  const order = (c: PbxConfig) => stable([c.trunks.map((t) => t.name), c.outbound.rules.map((r) => r.name), c.outbound.classes.map((x) => x.name)]);
   if (changes.length === 0 && order(before) !== order(after))
     changes.push({ object: 'outbound order', key: 'outbound', change: 'changed' });
   return changes;

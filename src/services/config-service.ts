@@ -16,7 +16,9 @@ export interface Actor {
 
 /** The apply side as services see it (implemented by src/apply's Applier). */
 export interface ApplyRequester {
-  request(): Promise<{ ok: boolean; changed: boolean; error?: { message: string; objects: string[]; details: string[] } }>;
+  request(): Promise<{ ok: boolean; changed: boolean; pending?: boolean; error?: { message: string; objects: string[]; details: string[] } }>;
+  /** Whether Asterisk runs the configuration of this revision. */
+  inSync(revision: number): boolean;
 }
 
 export interface ReplaceResult {
@@ -90,7 +92,9 @@ export class ConfigService {
       });
       return { changes, revision };
     });
-    if (changes.length === 0) return { changes, revision };
+    // Nothing new to store; but if Asterisk does not run this revision yet (an earlier apply
+    // failed or is pending), applying the same file again is how an admin retries.
+    if (changes.length === 0 && this.applier.inSync(revision)) return { changes, revision };
     const pending = this.applier.request();
     if (options.wait === false) {
       pending.catch(() => undefined);

@@ -121,6 +121,28 @@ test('a configuration Asterisk rejects leaves the running one untouched and name
   assert.equal((await pbx.health()).parts.config?.state, 'applied');
 });
 
+test('a configuration Asterisk refuses does not become live through a supervisor restart', async () => {
+  const exported = parse((await pbx.pbxctl(['export'])).stdout);
+  exported.trunks.push({ name: 'typo', type: 'ip', host: 'sip.nohost.invalid' });
+  const r = await pbx.pbxctl(['apply', '-f', '-'], JSON.stringify(exported));
+  assert.equal(r.code, 1, r.stdout + r.stderr);
+  assert.match(r.stderr, /did not take pjsip identify trunk-typo/);
+  assert.match(r.stderr, /object: trunk typo/);
+  assert.match(r.stderr, /the running configuration is unchanged/);
+  const running = pbx.daemon.applier.status.generation;
+
+  await pbx.restart();
+  await waitFor(async () => (await pbx.health()).parts.config?.state === 'failed', 20_000, 'the refused change to be reported again');
+  assert.equal(pbx.daemon.applier.status.generation, running, 'Asterisk runs the last good generation');
+  assert.doesNotMatch(await pbx.daemon.control.command('pjsip list endpoints'), /trunk-typo/);
+
+  // Fixing the model applies normally.
+  exported.trunks.pop();
+  const fixed = await pbx.pbxctl(['apply', '-f', '-'], JSON.stringify(exported));
+  assert.equal(fixed.code, 0, fixed.stderr);
+  assert.equal((await pbx.health()).status, 'ok');
+});
+
 test('when Asterisk dies, the supervisor restarts it and the control plane reconnects', async () => {
   const pid = (await pbx.health()).parts.asterisk?.pid as number;
   assert.ok(pid > 0);

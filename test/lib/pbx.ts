@@ -54,6 +54,8 @@ export interface PbxInstance {
   apply(config: PbxConfigInput): Promise<void>;
   pbxctl(args: string[], input?: string): Promise<{ code: number | null; stdout: string; stderr: string }>;
   health(): Promise<{ status: string; parts: Record<string, Record<string, unknown>> }>;
+  /** Stops the supervisor (and Asterisk) and starts it again on the same data directory. */
+  restart(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -79,7 +81,7 @@ export async function startPbx(config: PbxConfigInput, options: StartOptions = {
   const rtpStart = 30000 + (base % 2000) * 10;
   const initial = join(dataDir, 'initial.yaml');
   writeFileSync(initial, stringify(withPorts(config, sipPort, rtpStart)));
-  const daemon = await startDaemon({
+  const env: NodeJS.ProcessEnv = {
     PBX_DATA_DIR: dataDir,
     PBX_ROOTFS: rootfs(),
     PBX_ASTERISK: 'chroot',
@@ -92,9 +94,12 @@ export async function startPbx(config: PbxConfigInput, options: StartOptions = {
     PBX_LOG_LEVEL: process.env.PBX_TEST_LOG_LEVEL ?? 'silent',
     // Test phones (SIPp) answer what a scenario expects; qualify OPTIONS would interleave.
     PBX_DEVICE_QUALIFY: '0',
-  });
+  };
+  let daemon = await startDaemon(env);
   const instance: PbxInstance = {
-    daemon,
+    get daemon() {
+      return daemon;
+    },
     dataDir,
     sipPort,
     amiPort,
@@ -120,6 +125,11 @@ export async function startPbx(config: PbxConfigInput, options: StartOptions = {
     async health() {
       const r = await fetch(`http://127.0.0.1:${daemon.httpPort}/api/v1/health`);
       return (await r.json()) as { status: string; parts: Record<string, Record<string, unknown>> };
+    },
+    async restart() {
+      await daemon.stop();
+      daemon = await startDaemon(env);
+      await waitFor(async () => (await instance.health()).parts.ami?.ok === true, 30_000, 'AMI after the restart');
     },
     async stop() {
       await daemon.stop();

@@ -12,7 +12,7 @@ function setup() {
   const dir = mkdtempSync(join(tmpdir(), 'pbx-apply-'));
   let revision = 0;
   const reloads: string[] = [];
-  const target: ConfigTarget = {
+  const target: ConfigTarget & { ready: boolean } = {
     ready: true,
     checkSyntax: async () => undefined,
     reload: async (m) => {
@@ -30,7 +30,7 @@ function setup() {
     staticFiles: { 'pbx-lib.conf': '; lib\n' },
     logger: createLogger({ level: 'silent' }),
   });
-  return { dir, applier, reloads, bump: () => ++revision };
+  return { dir, applier, reloads, target, bump: () => ++revision };
 }
 
 test('ten requests during an apply cause one more apply, of the latest model', async () => {
@@ -53,4 +53,33 @@ test('an apply with nothing changed reloads nothing', async () => {
   const r = await applier.request();
   assert.equal(r.changed, false);
   assert.deepEqual(reloads, []);
+});
+
+test('with Asterisk unreachable, a change stays pending and nothing is switched; it applies when Asterisk is back', async () => {
+  const { dir, applier, reloads, target, bump } = setup();
+  applier.prepareForStart();
+  const before = readlinkSync(join(dir, 'current'));
+  target.ready = false;
+  bump();
+  const r = await applier.request();
+  assert.equal(r.pending, true);
+  assert.equal(applier.status.state, 'pending');
+  assert.equal(readlinkSync(join(dir, 'current')), before, 'no unverified switch');
+  assert.equal(applier.inSync(1), false);
+  target.ready = true;
+  const later = await applier.request();
+  assert.equal(later.ok, true);
+  assert.notEqual(readlinkSync(join(dir, 'current')), before);
+  assert.deepEqual(reloads, ['res_pjsip.so']);
+  assert.equal(applier.inSync(1), true);
+});
+
+test('at a restart Asterisk starts on the current generation, not on an unverified model', () => {
+  const { dir, applier, bump } = setup();
+  applier.prepareForStart();
+  const before = readlinkSync(join(dir, 'current'));
+  bump();
+  applier.prepareForStart();
+  assert.equal(readlinkSync(join(dir, 'current')), before);
+  assert.equal(readFileSync(join(dir, 'pjsip.conf'), 'utf8'), '; revision 0\n');
 });

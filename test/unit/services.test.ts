@@ -14,12 +14,21 @@ function setup(renderCheck?: (c: unknown) => void) {
   const db = openDatabase(join(mkdtempSync(join(tmpdir(), 'pbx-unit-')), 'pbx.sqlite'));
   const store = new ConfigStore(db);
   const requests: number[] = [];
+  const apply = { fail: false, applied: 0 };
   const service = new ConfigService(
     store,
-    { request: async () => (requests.push(store.revision()), { ok: true, changed: true }) },
+    {
+      request: async () => {
+        requests.push(store.revision());
+        if (apply.fail) return { ok: false, changed: false };
+        apply.applied = store.revision();
+        return { ok: true, changed: true };
+      },
+      inSync: (revision) => revision === apply.applied,
+    },
     renderCheck,
   );
-  return { db, store, service, requests };
+  return { db, store, service, requests, apply };
 }
 const actor = { name: 'tester', source: 'unit' };
 const config = {
@@ -52,6 +61,25 @@ test('the same configuration again changes nothing: no revision, no audit, no ap
   assert.equal(service.revision(), 1);
   assert.equal(service.auditLog().length, 1);
   assert.deepEqual(requests, [1]);
+});
+
+test('after a failed apply, applying the same configuration again retries the apply', async () => {
+  const { service, requests, apply } = setup();
+  apply.fail = true;
+  await service.replace(config, actor);
+  apply.fail = false;
+  const r = await service.replace(config, actor);
+  assert.equal(r.changes.length, 0, 'nothing new is stored');
+  assert.equal(r.apply?.ok, true, 'but the apply is retried');
+  assert.deepEqual(requests, [1, 1]);
+  assert.equal(service.auditLog().length, 1);
+});
+
+test('reordering trunks is a change (emergency calls try trunks in this order)', async () => {
+  const { service } = setup();
+  await service.replace(config, actor);
+  const swapped = { ...config, trunks: [...config.trunks].reverse() };
+  assert.deepEqual(service.diff(swapped).map((c) => c.object), ['outbound order']);
 });
 
 test('an invalid configuration writes nothing and applies nothing', async () => {
