@@ -239,7 +239,7 @@ test('DND: callers of 206 get busy and its registered phone does not ring', asyn
 test('a call stays up while an apply adds 100 extensions', async () => {
   const callee = await phone('202');
   const running = call('208', '202', 8000);
-  await new Promise((r) => setTimeout(r, 1500)); // the call is up
+  await waitFor(async () => (await pbx.daemon.control.activeCalls()) === 1, 10_000, 'the call to be up');
   const extra = Array.from({ length: 100 }, (_, i) => ({ number: String(3000 + i), name: `Bulk ${i}`, devices: [dev(`bulk${i}`)] }));
   await pbx.apply(config(extra));
   assert.match(await pbx.daemon.control.command('pjsip list endpoints'), /Endpoint:\s+bulk99\//);
