@@ -49,7 +49,9 @@ function seedDatabase(service: ConfigService, file: string, logger: Logger): voi
     throw new Error(`the initial configuration is invalid:\n${lines.join('\n')}`);
   }
   // Not awaited: Asterisk is not up yet, so this only writes the model; start renders it.
-  void service.replace(doc.value, { name: 'system', source: 'initial configuration' }, { wait: false });
+  service
+    .replace(doc.value, { name: 'system', source: 'initial configuration' }, { wait: false })
+    .catch((err: unknown) => logger.error({ err: (err as Error).message }, 'the initial configuration could not be stored'));
   logger.info({ file }, 'database seeded from the initial configuration');
 }
 

@@ -25,6 +25,22 @@ test('health reports database, Asterisk, AMI, ARI and config as ok', async () =>
   assert.equal(h.parts.asterisk?.state, 'running');
 });
 
+test('the HTTP server answers bad requests with 4xx in the standard error shape, never 500', async () => {
+  const base = `http://127.0.0.1:${pbx.daemon.httpPort}`;
+  const cases: [string, RequestInit, number][] = [
+    ['/api/v1/nosuch', {}, 404],
+    ['/api/v1/health', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"broken": ' }, 400],
+    ['/api/v1/health', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ x: 'y'.repeat(2_000_000) }) }, 413],
+  ];
+  for (const [path, init, status] of cases) {
+    const r = await fetch(base + path, init);
+    assert.equal(r.status, status, `${init.method ?? 'GET'} ${path}`);
+    const body = (await r.json()) as { error: { code: string; message: string } };
+    assert.equal(typeof body.error.code, 'string');
+  }
+  assert.equal((await pbx.health()).status, 'ok', 'the daemon is still fine');
+});
+
 test('Asterisk holds every object the model renders', async () => {
   const endpoints = await pbx.daemon.control.command('pjsip list endpoints');
   for (const e of ['201', '201-soft', '202', 'trunk-carrier1', 'trunk-carrier2']) assert.match(endpoints, new RegExp(`Endpoint:\\s+${e}[/ ]`));
