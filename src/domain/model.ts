@@ -202,6 +202,59 @@ export const outboundSchema = z
   })
   .strict();
 
+/**
+ * AMI classes a CRM user may be given. `system`, `command`, `config` and `all` are left out on
+ * purpose: they let an AMI client stop Asterisk, run CLI commands or rewrite the files the
+ * supervisor owns (and Originate to System()/Exec() needs `system`).
+ */
+export const AMI_READ_CLASSES = ['call', 'cdr', 'agent', 'user', 'dtmf', 'reporting', 'dialplan', 'cc', 'aoc'] as const;
+export const AMI_WRITE_CLASSES = ['call', 'originate', 'agent', 'user', 'reporting', 'dtmf'] as const;
+
+/** An AMI login for CRM software; manager.conf is rendered from these. */
+export const amiUserSchema = z
+  .object({
+    username: z
+      .string()
+      .regex(/^[a-z][a-z0-9_-]{2,31}$/, 'lowercase letters, digits, - and _, starting with a letter, 3 to 32')
+      .refine((s) => !s.startsWith('pbx-'), 'must not start with pbx- (reserved)'),
+    secret: sipSecret,
+    read: z.array(z.enum(AMI_READ_CLASSES)).max(AMI_READ_CLASSES.length).default(['call', 'cdr']),
+    write: z.array(z.enum(AMI_WRITE_CLASSES)).max(AMI_WRITE_CLASSES.length).default([]),
+    /** Networks the client may log in from; at least one. */
+    permit: z.array(cidr).min(1, 'at least one permitted network').max(16),
+  })
+  .strict();
+
+export const CALL_EVENT_TYPES = ['call.ringing', 'call.answered', 'call.transferred', 'call.hangup'] as const;
+
+/** An HTTP endpoint that receives call events (CRM "automatic actions"). Not rendered for Asterisk. */
+export const webhookSchema = z
+  .object({
+    name: identifier,
+    url: z
+      .string()
+      .max(2048, 'at most 2048 characters')
+      .refine((s) => {
+        try {
+          const u = new URL(s);
+          return (u.protocol === 'http:' || u.protocol === 'https:') && !u.username && !u.password;
+        } catch {
+          return false;
+        }
+      }, 'an http:// or https:// URL without credentials'),
+    events: z.array(z.enum(CALL_EVENT_TYPES)).min(1, 'at least one event').max(CALL_EVENT_TYPES.length),
+    /** Key of the HMAC-SHA256 signature header; the receiver checks it. */
+    secret: z
+      .string()
+      .min(16, 'at least 16 characters')
+      .max(128, 'at most 128 characters')
+      .regex(/^[!-~]+$/, 'printable ASCII without spaces'),
+    /** Only calls involving these extensions; empty means every call. */
+    extensions: z.array(extensionNumber).max(100).default([]),
+    enabled: z.boolean().default(true),
+  })
+  .strict();
+
 export const pbxConfigSchema = z
   .object({
     system: systemSchema.default(systemSchema.parse({})),
@@ -209,6 +262,8 @@ export const pbxConfigSchema = z
     trunks: z.array(trunkSchema).default([]),
     inboundRoutes: z.array(inboundRouteSchema).default([]),
     outbound: outboundSchema.default(outboundSchema.parse({})),
+    amiUsers: z.array(amiUserSchema).default([]),
+    webhooks: z.array(webhookSchema).default([]),
   })
   .strict();
 
@@ -223,6 +278,9 @@ export type InboundRoute = z.infer<typeof inboundRouteSchema>;
 export type OutboundRule = z.infer<typeof outboundRuleSchema>;
 export type CallingClass = z.infer<typeof callingClassSchema>;
 export type Outbound = z.infer<typeof outboundSchema>;
+export type AmiUser = z.infer<typeof amiUserSchema>;
+export type Webhook = z.infer<typeof webhookSchema>;
+export type CallEventType = (typeof CALL_EVENT_TYPES)[number];
 /** The whole configuration: what the store snapshots, the renderer reads and pbxctl exports. */
 export type PbxConfig = z.infer<typeof pbxConfigSchema>;
 export type PbxConfigInput = z.input<typeof pbxConfigSchema>;

@@ -41,6 +41,8 @@ export function checkConsistency(config: PbxConfig): FieldError[] {
   errors.push(...duplicates(outbound.rules, (r) => r.name, (i) => ['outbound', 'rules', i, 'name'], 'rule name'));
   errors.push(...duplicates(outbound.classes, (c) => c.name, (i) => ['outbound', 'classes', i, 'name'], 'class name'));
   errors.push(...duplicates(inboundRoutes, (r) => r.did, (i) => ['inboundRoutes', i, 'did'], 'DID'));
+  errors.push(...duplicates(config.amiUsers, (u) => u.username, (i) => ['amiUsers', i, 'username'], 'AMI user name'));
+  errors.push(...duplicates(config.webhooks, (w) => w.name, (i) => ['webhooks', i, 'name'], 'webhook name'));
 
   const extNumbers = new Set(extensions.map((e) => e.number));
   const trunkNames = new Set(trunks.map((t) => t.name));
@@ -82,6 +84,12 @@ export function checkConsistency(config: PbxConfig): FieldError[] {
       if (!ruleNames.has(r)) errors.push({ path: ['outbound', 'classes', i, 'rules', j], message: `outbound rule "${r}" does not exist` });
     });
     errors.push(...duplicates(cls.rules, (r) => r, (j) => ['outbound', 'classes', i, 'rules', j], 'rule'));
+  });
+
+  config.webhooks.forEach((hook, i) => {
+    hook.extensions.forEach((n, j) => {
+      if (!extNumbers.has(n)) errors.push({ path: ['webhooks', i, 'extensions', j], message: `extension ${n} does not exist` });
+    });
   });
 
   return errors;

@@ -76,6 +76,8 @@ export class ConfigStore {
         })),
         emergency: (db.prepare('SELECT number FROM emergency_numbers ORDER BY position').all() as { number: string }[]).map((r) => r.number),
       },
+      amiUsers: list('SELECT data FROM ami_users ORDER BY position'),
+      webhooks: list('SELECT data FROM webhooks ORDER BY position'),
     };
     // An empty database has no emergency rows yet; the schema's defaults fill it.
     if (!this.initialized()) return pbxConfigSchema.parse({ system: raw.system });
@@ -89,7 +91,7 @@ export class ConfigStore {
   /** Replaces the whole model. Call inside transaction(); the config must already be validated. */
   replaceAll(config: PbxConfig): number {
     const db = this.db;
-    for (const t of ['class_rules', 'outbound_rule_trunks', 'devices', 'extensions', 'inbound_routes', 'outbound_rules', 'trunks', 'calling_classes', 'emergency_numbers']) {
+    for (const t of ['class_rules', 'outbound_rule_trunks', 'devices', 'extensions', 'inbound_routes', 'outbound_rules', 'trunks', 'calling_classes', 'emergency_numbers', 'ami_users', 'webhooks']) {
       db.prepare(`DELETE FROM ${t}`).run();
     }
     const setting = db.prepare('INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value');
@@ -119,6 +121,11 @@ export class ConfigStore {
     config.outbound.classes.forEach((c) => c.rules.forEach((r, j) => insClassRule.run(c.name, r, j)));
     const insEm = db.prepare('INSERT INTO emergency_numbers (number, position) VALUES (?, ?)');
     config.outbound.emergency.forEach((n, i) => insEm.run(n, i));
+
+    const insAmi = db.prepare('INSERT INTO ami_users (username, position, data) VALUES (?, ?, ?)');
+    config.amiUsers.forEach((u, i) => insAmi.run(u.username, i, JSON.stringify(u)));
+    const insHook = db.prepare('INSERT INTO webhooks (name, position, data) VALUES (?, ?, ?)');
+    config.webhooks.forEach((w, i) => insHook.run(w.name, i, JSON.stringify(w)));
 
     const revision = this.revision() + 1;
     setting.run('revision', String(revision));

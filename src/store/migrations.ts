@@ -43,4 +43,22 @@ export const MIGRATIONS: readonly string[] = [
     revision INTEGER NOT NULL
   );
   `,
+  /* 2: management plane: CRM objects, auth, object-level audit, webhook deliveries */ `
+  CREATE TABLE ami_users (username TEXT PRIMARY KEY, position INTEGER NOT NULL, data TEXT NOT NULL);
+  CREATE TABLE webhooks (name TEXT PRIMARY KEY, position INTEGER NOT NULL, data TEXT NOT NULL);
+  CREATE TABLE webhook_deliveries (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    delivery TEXT NOT NULL,
+    webhook TEXT NOT NULL,
+    event TEXT NOT NULL,
+    call_id TEXT,
+    at TEXT NOT NULL,
+    attempt INTEGER NOT NULL,
+    outcome TEXT NOT NULL,
+    http_status INTEGER,
+    error TEXT,
+    duration_ms INTEGER
+  );
+  CREATE INDEX webhook_deliveries_webhook ON webhook_deliveries (webhook, id);
+  `,
 ];
