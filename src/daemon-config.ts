@@ -25,6 +25,10 @@ export interface DaemonConfig {
   /** YAML loaded into an empty database at first start (factory defaults, test fixtures). */
   initialConfig?: string;
   logLevel: string;
+  /** First start only: the admin's one-time password (tests); otherwise a random one. */
+  initialAdminPassword?: string;
+  /** Login lockout policy override (tests): failures of one user name, lockout length. */
+  loginLockout?: { failures: number; seconds: number };
   secrets: { amiSecret: string; ariPassword: string };
 }
 
@@ -68,6 +72,15 @@ export function loadDaemonConfig(env: NodeJS.ProcessEnv = process.env): DaemonCo
     staticDir: env.PBX_STATIC_DIR ?? join(REPO_ROOT, 'rootfs/usr/share/pbx/asterisk'),
     ...(env.PBX_INITIAL_CONFIG ? { initialConfig: resolve(env.PBX_INITIAL_CONFIG) } : {}),
     logLevel: env.PBX_LOG_LEVEL ?? 'info',
+    ...(env.PBX_INITIAL_ADMIN_PASSWORD ? { initialAdminPassword: env.PBX_INITIAL_ADMIN_PASSWORD } : {}),
+    ...(env.PBX_LOGIN_LOCKOUT ? { loginLockout: parseLockout(env.PBX_LOGIN_LOCKOUT) } : {}),
     secrets: loadSecrets(dataDir),
   };
+}
+
+/** "failures/seconds", e.g. "3/60". */
+function parseLockout(v: string): { failures: number; seconds: number } {
+  const m = /^(\d{1,3})\/(\d{1,6})$/.exec(v);
+  if (!m) throw new Error(`PBX_LOGIN_LOCKOUT must look like 5/900 (failures/seconds), got "${v}"`);
+  return { failures: Number(m[1]), seconds: Number(m[2]) };
 }

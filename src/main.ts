@@ -1,9 +1,9 @@
 // The composition root: builds every part from the daemon settings and wires them. Nothing
 // else constructs singletons. Shuts down cleanly on SIGTERM/SIGINT.
-import { existsSync, readdirSync, readFileSync, rmSync, chmodSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync, chmodSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { join } from 'node:path';
-import { loadDaemonConfig, type DaemonConfig } from './daemon-config.ts';
+import { loadDaemonConfig, REPO_ROOT, type DaemonConfig } from './daemon-config.ts';
 import { createLogger, type Logger } from './lib/log.ts';
 import { openDatabase, checkDatabase, type Db } from './store/db.ts';
 import { ConfigStore } from './store/config-store.ts';
@@ -14,19 +14,28 @@ import { GenerationStore, type FileSet } from './apply/generations.ts';
 import { AmiClient } from './asterisk/ami.ts';
 import { AriClient } from './asterisk/ari.ts';
 import { AsteriskControl } from './asterisk/control.ts';
+import { CallControl } from './calls/call-control.ts';
 import { AsteriskSupervisor, ChrootAsterisk, SystemdAsterisk, rootfsModuleDir, rootfsUser } from './asterisk/process.ts';
 import { HealthReporter } from './health/health.ts';
 import { createHttpApp } from './api/http.ts';
 import { createControlApp } from './api/control.ts';
 import { parseYaml } from './lib/yaml.ts';
 import { ValidationError, formatPath } from './domain/errors.ts';
+import { AuthStore } from './store/auth-store.ts';
+import { AuthService } from './services/auth-service.ts';
+import { ResourceService } from './services/resource-service.ts';
+import { BackupService } from './services/backup-service.ts';
 
 export interface Daemon {
   config: DaemonConfig;
   service: ConfigService;
+  auth: AuthService;
+  resources: ResourceService;
   applier: Applier;
   health: HealthReporter;
   control: AsteriskControl;
+  /** Click-to-call, active calls, hang up and transfer (REST /api/v1/calls). */
+  calls: CallControl;
   httpPort: number;
   stop(): Promise<void>;
 }
@@ -53,6 +62,27 @@ function seedDatabase(service: ConfigService, file: string, logger: Logger): voi
     .replace(doc.value, { name: 'system', source: 'initial configuration' }, { wait: false })
     .catch((err: unknown) => logger.error({ err: (err as Error).message }, 'the initial configuration could not be stored'));
   logger.info({ file }, 'database seeded from the initial configuration');
+}
+
+const PRODUCT_VERSION = (JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')) as { version: string }).version;
+
+/**
+ * First start: the built-in admin gets a random one-time password, written to a 0600 file in
+ * the data directory (on the box, shown on the console and the label flow) — never a default
+ * anyone could guess, and it must be changed at first login. The log names the file, not the
+ * password.
+ */
+async function bootstrapAdmin(auth: AuthService, config: DaemonConfig, logger: Logger): Promise<void> {
+  const file = join(config.dataDir, 'initial-admin-password');
+  const password = await auth.bootstrap(config.initialAdminPassword);
+  if (password !== undefined) {
+    writeFileSync(file, `${password}\n`, { mode: 0o600 });
+    chmodSync(file, 0o600);
+    logger.warn({ file }, 'first start: log in as "admin" with the one-time password in this file; it must be changed at first login');
+  } else if (existsSync(file) && !auth.users().some((u) => u.username === 'admin' && u.mustChangePassword)) {
+    // The one-time password has been replaced: the file is stale, remove it.
+    rmSync(file, { force: true });
+  }
 }
 
 function listen(server: Server, port: number | string, host?: string): Promise<void> {
@@ -98,7 +128,14 @@ export async function startDaemon(env: NodeJS.ProcessEnv = process.env): Promise
     logger,
   });
   const service = new ConfigService(store, applier, (candidate) => void renderAll(candidate, renderContext));
+  const calls = new CallControl({ ari, ami, registrations: () => control.registrations(), config: () => service.get(), logger });
   if (config.initialConfig) seedDatabase(service, config.initialConfig, logger);
+  const resources = new ResourceService(service);
+  const auth = new AuthService(new AuthStore(db), service, {
+    ...(config.loginLockout ? { userFailures: config.loginLockout.failures, lockoutMs: config.loginLockout.seconds * 1000 } : {}),
+  });
+  const backup = new BackupService(service, auth, `pbx-appliance ${PRODUCT_VERSION}`);
+  await bootstrapAdmin(auth, config, logger);
 
   let supervisor: AsteriskSupervisor | undefined;
   if (config.asteriskMode !== 'none') {
@@ -142,7 +179,14 @@ export async function startDaemon(env: NodeJS.ProcessEnv = process.env): Promise
     ari.start();
   }
 
-  const httpServer = createServer(createHttpApp({ health, logger }));
+  const httpServer = createServer(
+    createHttpApp({
+      health,
+      logger,
+      version: PRODUCT_VERSION,
+      api: { config: service, resources, auth, backup, apply: applier },
+    }),
+  );
   await listen(httpServer, config.httpPort, config.httpHost);
   const httpAddress = httpServer.address();
   const httpPort = typeof httpAddress === 'object' && httpAddress ? httpAddress.port : config.httpPort;
@@ -180,7 +224,7 @@ export async function startDaemon(env: NodeJS.ProcessEnv = process.env): Promise
       logger.info('stopped');
     })());
 
-  return { config, service, applier, health, control, httpPort, stop };
+  return { config, service, auth, resources, applier, health, control, calls, httpPort, stop };
 }
 
 if (import.meta.main) {

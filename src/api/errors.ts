@@ -4,7 +4,20 @@ import type { NextFunction, Request, Response } from 'express';
 import { PbxError, formatPath } from '../domain/errors.ts';
 import type { Logger } from '../lib/log.ts';
 
-const STATUS: Record<string, number> = { validation_failed: 400, conflict: 409, not_found: 404, bad_request: 400, payload_too_large: 413 };
+const STATUS: Record<string, number> = {
+  validation_failed: 400,
+  bad_request: 400,
+  unauthorized: 401,
+  forbidden: 403,
+  not_permitted: 403,
+  password_change_required: 403,
+  not_found: 404,
+  conflict: 409,
+  payload_too_large: 413,
+  unsupported_media_type: 415,
+  locked_out: 429,
+  unavailable: 503,
+};
 
 export function errorBody(code: string, message: string, fields: { path: string; message: string; line?: number }[] = []) {
   return { error: { code, message, fields } };
@@ -13,6 +26,8 @@ export function errorBody(code: string, message: string, fields: { path: string;
 export function errorHandler(logger: Logger) {
   return (err: unknown, _req: Request, res: Response, _next: NextFunction): void => {
     if (err instanceof PbxError) {
+      const retry = (err as { retryAfterSeconds?: number }).retryAfterSeconds;
+      if (retry) res.setHeader('Retry-After', String(retry));
       res.status(STATUS[err.code] ?? 400).json(
         errorBody(err.code, err.message, err.fields.map((f) => ({ path: formatPath(f.path), message: f.message, ...(f.line ? { line: f.line } : {}) }))),
       );

@@ -1,18 +1,67 @@
-// The HTTP server of the box (GUI, REST API, provisioning come later on it). For now:
-// GET /api/v1/health. Unknown routes and bad bodies get the standard error shape.
-import express, { type Express } from 'express';
+// The HTTP server of the box: the REST API under /api/v1 (its OpenAPI document and docs page),
+// later the GUI and provisioning. Unknown routes and bad bodies get the standard error shape.
+import express, { type Express, type Request } from 'express';
+import { z } from 'zod';
 import type { HealthReporter } from '../health/health.ts';
 import type { Logger } from '../lib/log.ts';
+import type { AuthService, Principal } from '../services/auth-service.ts';
 import { errorBody, errorHandler } from './errors.ts';
+import { buildApi, type ApiDeps } from './v1.ts';
+import { DOCS_PAGE, openApiDocument } from './openapi.ts';
+import { authenticate, sourceOf } from './session.ts';
 
-export function createHttpApp(deps: { health: HealthReporter; logger: Logger }): Express {
+export interface HttpDeps {
+  health: HealthReporter;
+  logger: Logger;
+  api: Omit<ApiDeps, 'health'> & { auth: AuthService };
+  version: string;
+}
+
+export function createHttpApp(deps: HttpDeps): Express {
   const app = express();
   app.disable('x-powered-by');
-  app.use(express.json({ limit: '1mb' }));
-  app.get('/api/v1/health', (_req, res) => {
-    const h = deps.health.report();
-    res.status(h.status === 'ok' ? 200 : 503).json(h);
+  app.set('query parser', 'simple');
+  const registry = buildApi({ ...deps.api, health: deps.health });
+  registry.add({
+    method: 'get',
+    path: '/openapi.json',
+    tag: 'meta',
+    summary: 'This OpenAPI 3.1 document',
+    access: { public: true },
+    responses: { 200: z.record(z.string(), z.unknown()) },
+    handler: () => ({ body: document }),
   });
+  registry.add({
+    method: 'get',
+    path: '/docs',
+    tag: 'meta',
+    summary: 'Human-readable API documentation (renders this document)',
+    access: { public: true },
+    responses: { 200: 'text/html' },
+    handler: ({ res }) => {
+      res.setHeader('Content-Security-Policy', "default-src 'self'; script-src 'unsafe-inline'; style-src 'unsafe-inline'");
+      res.type('html').send(DOCS_PAGE);
+      return { raw: true };
+    },
+  });
+  const document = openApiDocument(registry, { version: deps.version });
+
+  const api = express.Router();
+  // Backups can be larger than any other request; everything else stays small.
+  api.use('/backup/restore', express.raw({ type: ['application/gzip', 'application/octet-stream', 'application/x-gzip'], limit: '64mb' }));
+  api.use('/backup/restore', express.json({ limit: '64mb' }));
+  api.use(express.json({ limit: '1mb' }));
+  api.use((req, res, next) => {
+    res.setHeader('Cache-Control', 'no-store');
+    res.setHeader('X-Content-Type-Options', 'nosniff');
+    next();
+  });
+  api.use(authenticate(deps.api.auth));
+  registry.mount(api, (req: Request) => {
+    const p = (req as Request & { principal?: Principal }).principal;
+    return { name: p?.name ?? 'anonymous', source: `api ${sourceOf(req)}` };
+  });
+  app.use('/api/v1', api);
   app.use((_req, res) => {
     res.status(404).json(errorBody('not_found', 'no such route'));
   });

@@ -9,6 +9,7 @@ import { RenderError } from '../render/index.ts';
 import type { FileSet, GenerationStore } from './generations.ts';
 import { planReload } from './reload-plan.ts';
 import type { Logger } from '../lib/log.ts';
+import { unifiedDiff } from '../lib/text-diff.ts';
 
 /** What apply needs from Asterisk; implemented over AMI in src/asterisk/control.ts. */
 export interface ConfigTarget {
@@ -60,6 +61,18 @@ export interface ApplierOptions {
   /** Hand-written files shipped with the software (dialplan library), added to every generation. */
   staticFiles: FileSet;
   logger: Logger;
+}
+
+export interface ConfigPreview {
+  /** Model revision rendered. */
+  revision: number;
+  runningGeneration?: number;
+  runningRevision?: number;
+  changed: boolean;
+  files: { name: string; status: 'added' | 'removed' | 'changed' | 'unchanged'; diff?: string }[];
+  /** Asterisk modules an apply would reload. */
+  reloads: string[];
+  restartRequired: string[];
 }
 
 export class ApplyFailed extends Error {
@@ -233,6 +246,40 @@ export class Applier extends EventEmitter {
     } catch (err) {
       return this.fail(err, revision);
     }
+  }
+
+  /**
+   * What applying the current model would change, without applying it: each rendered file
+   * against the running generation, with a unified diff, and the reloads it would cause.
+   */
+  preview(): ConfigPreview {
+    const r = this.o.render();
+    const files: FileSet = { ...r.rendered.files, ...this.o.staticFiles };
+    const cur = this.o.generations.current();
+    const running = cur === undefined ? {} : this.o.generations.read(cur);
+    const names = [...new Set([...Object.keys(running), ...Object.keys(files)])].sort();
+    const out: ConfigPreview['files'] = [];
+    for (const name of names) {
+      const before = running[name];
+      const after = files[name];
+      if (before === after) out.push({ name, status: 'unchanged' });
+      else
+        out.push({
+          name,
+          status: before === undefined ? 'added' : after === undefined ? 'removed' : 'changed',
+          diff: unifiedDiff(name, before ?? '', after ?? ''),
+        });
+    }
+    const plan = planReload(running, files);
+    return {
+      revision: r.revision,
+      ...(cur !== undefined ? { runningGeneration: cur } : {}),
+      ...(this.status.appliedRevision !== undefined ? { runningRevision: this.status.appliedRevision } : {}),
+      changed: out.some((f) => f.status !== 'unchanged'),
+      files: out,
+      reloads: plan.modules,
+      restartRequired: plan.restartRequired,
+    };
   }
 
   private succeed(revision: number | undefined, gen: number | undefined): void {

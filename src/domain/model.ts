@@ -89,6 +89,11 @@ export const systemSchema = z
     externalAddress: hostName.optional(),
     /** Networks reached without NAT (only meaningful with externalAddress). */
     localNets: z.array(cidr).max(32).default([]),
+    /**
+     * Address AMI listens on. Absent: every address when there are AMI users (CRMs connect from
+     * the LAN, each user limited by its permit), loopback otherwise (only the supervisor).
+     */
+    amiBindAddress: z.string().regex(ipv4, 'an IPv4 address').optional(),
   })
   .strict()
   .refine((s) => s.rtpEnd > s.rtpStart, { message: 'rtpEnd must be greater than rtpStart', path: ['rtpEnd'] });
@@ -216,7 +221,8 @@ export const amiUserSchema = z
     username: z
       .string()
       .regex(/^[a-z][a-z0-9_-]{2,31}$/, 'lowercase letters, digits, - and _, starting with a letter, 3 to 32')
-      .refine((s) => !s.startsWith('pbx-'), 'must not start with pbx- (reserved)'),
+      .refine((s) => !s.startsWith('pbx-'), 'must not start with pbx- (reserved)')
+      .refine((s) => s !== 'general', 'general is reserved (the section of AMI settings)'),
     secret: sipSecret,
     read: z.array(z.enum(AMI_READ_CLASSES)).max(AMI_READ_CLASSES.length).default(['call', 'cdr']),
     write: z.array(z.enum(AMI_WRITE_CLASSES)).max(AMI_WRITE_CLASSES.length).default([]),
@@ -254,6 +260,9 @@ export const webhookSchema = z
     enabled: z.boolean().default(true),
   })
   .strict();
+
+/** Version of the model's format (backups, exports). Raise it when a change is not backward compatible. */
+export const MODEL_VERSION = 1;
 
 export const pbxConfigSchema = z
   .object({

@@ -2,6 +2,7 @@
 // unique names, references that must exist. Pure: they read a parsed config and return errors.
 import { isExactNumber, pbxConfigSchema, type PbxConfig } from './model.ts';
 import { ValidationError, type FieldError, type FieldPath } from './errors.ts';
+import { passwordProblems } from './password.ts';
 
 function duplicates<T>(items: readonly T[], key: (t: T) => string, path: (i: number) => FieldPath, what: string): FieldError[] {
   const seen = new Map<string, number>();
@@ -10,7 +11,7 @@ function duplicates<T>(items: readonly T[], key: (t: T) => string, path: (i: num
     const k = key(item);
     const first = seen.get(k);
     if (first === undefined) seen.set(k, i);
-    else errors.push({ path: path(i), message: `${what} "${k}" is already used (entry ${first + 1})` });
+    else errors.push({ path: path(i), message: `${what} "${k}" is already used (entry ${first + 1})`, conflict: true });
   });
   return errors;
 }
@@ -24,7 +25,7 @@ export function checkConsistency(config: PbxConfig): FieldError[] {
   outbound.emergency.forEach((n) => numberOwner.set(n, `emergency number ${n}`));
   extensions.forEach((ext, i) => {
     const owner = numberOwner.get(ext.number);
-    if (owner) errors.push({ path: ['extensions', i, 'number'], message: `number ${ext.number} is already used by ${owner}` });
+    if (owner) errors.push({ path: ['extensions', i, 'number'], message: `number ${ext.number} is already used by ${owner}`, conflict: true });
     else numberOwner.set(ext.number, `extension ${ext.number}`);
   });
   errors.push(...duplicates(outbound.emergency, (n) => n, (i) => ['outbound', 'emergency', i], 'emergency number'));
@@ -33,7 +34,7 @@ export function checkConsistency(config: PbxConfig): FieldError[] {
   const devices = extensions.flatMap((ext, i) => ext.devices.map((d, j) => ({ d, path: ['extensions', i, 'devices', j, 'username'] as FieldPath })));
   const byUser = new Map<string, FieldPath>();
   for (const { d, path } of devices) {
-    if (byUser.has(d.username)) errors.push({ path, message: `device username "${d.username}" is already used` });
+    if (byUser.has(d.username)) errors.push({ path, message: `device username "${d.username}" is already used`, conflict: true });
     else byUser.set(d.username, path);
   }
 
@@ -75,7 +76,7 @@ export function checkConsistency(config: PbxConfig): FieldError[] {
     errors.push(...duplicates(rule.trunks, (t) => t, (j) => ['outbound', 'rules', i, 'trunks', j], 'trunk'));
     rule.patterns.forEach((p, j) => {
       if (isExactNumber(p) && numberOwner.has(p))
-        errors.push({ path: ['outbound', 'rules', i, 'patterns', j], message: `${p} is ${numberOwner.get(p)}; an outbound rule cannot take it` });
+        errors.push({ path: ['outbound', 'rules', i, 'patterns', j], message: `${p} is ${numberOwner.get(p)}; an outbound rule cannot take it`, conflict: true });
     });
   });
 
@@ -84,6 +85,22 @@ export function checkConsistency(config: PbxConfig): FieldError[] {
       if (!ruleNames.has(r)) errors.push({ path: ['outbound', 'classes', i, 'rules', j], message: `outbound rule "${r}" does not exist` });
     });
     errors.push(...duplicates(cls.rules, (r) => r, (j) => ['outbound', 'classes', i, 'rules', j], 'rule'));
+  });
+
+  // Secrets people chose. Register-trunk passwords are the carrier's choice: only the most
+  // obvious mistake is refused there.
+  extensions.forEach((ext, i) =>
+    ext.devices.forEach((d, j) => {
+      for (const message of passwordProblems(d.password, { kind: 'sip', username: d.username }))
+        errors.push({ path: ['extensions', i, 'devices', j, 'password'], message });
+    }),
+  );
+  trunks.forEach((t, i) => {
+    if (t.password !== undefined && t.username !== undefined && t.password.toLowerCase() === t.username.toLowerCase())
+      errors.push({ path: ['trunks', i, 'password'], message: 'must not be the user name' });
+  });
+  config.amiUsers.forEach((u, i) => {
+    for (const message of passwordProblems(u.secret, { kind: 'sip', username: u.username })) errors.push({ path: ['amiUsers', i, 'secret'], message });
   });
 
   config.webhooks.forEach((hook, i) => {

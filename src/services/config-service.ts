@@ -4,8 +4,9 @@
 import { diffConfigs, summarizeChanges, type ConfigChange } from '../domain/diff.ts';
 import { parseConfig } from '../domain/rules.ts';
 import type { PbxConfig } from '../domain/model.ts';
-import { ValidationError } from '../domain/errors.ts';
-import type { ConfigStore, AuditEntry } from '../store/config-store.ts';
+import { ConflictError, NotFoundError, ValidationError } from '../domain/errors.ts';
+import { collectionOfType, keyOf } from '../domain/collections.ts';
+import type { ConfigStore, AuditEntry, AuditQuery, UndoItem } from '../store/config-store.ts';
 
 export interface Actor {
   /** who: a user name, "pbxctl" (root on the box), "system" */
@@ -56,8 +57,13 @@ export class ConfigService {
     return next;
   }
 
+  private cache: { revision: number; config: PbxConfig } | undefined;
+
+  /** The current configuration. Shared between callers (cached per revision): do not modify it. */
   get(): PbxConfig {
-    return this.store.snapshot();
+    const revision = this.store.revision();
+    if (this.cache?.revision !== revision) this.cache = { revision, config: this.store.snapshot() };
+    return this.cache.config;
   }
 
   revision(): number {
@@ -74,20 +80,47 @@ export class ConfigService {
    * Replaces the whole configuration: all or nothing. Resolves after the apply that includes
    * the change has ended (its result is part of the answer), unless `wait` is false.
    */
-  async replace(input: unknown, actor: Actor, options: { wait?: boolean } = {}): Promise<ReplaceResult> {
-    const next = this.validate(input);
+  replace(input: unknown, actor: Actor, options: { wait?: boolean; action?: string } = {}): Promise<ReplaceResult> {
+    return this.mutate(
+      actor,
+      { action: options.action ?? 'config.replace', type: 'configuration', key: '*' },
+      (_before) => input,
+      options,
+    );
+  }
+
+  /**
+   * The one write path: `edit` builds the candidate from the current configuration (a copy);
+   * it is validated and rendered, then stored with its audit entry in one transaction — the
+   * snapshot, the check and the write happen without anything in between, so two concurrent
+   * edits cannot overwrite each other. Then (after commit only) the apply is requested.
+   */
+  async mutate(
+    actor: Actor,
+    target: { action: string; type: string; key: string },
+    edit: (draft: PbxConfig) => unknown,
+    options: { wait?: boolean; alsoInTransaction?: () => unknown[] } = {},
+  ): Promise<ReplaceResult> {
     const { changes, revision } = this.store.transaction(() => {
+      // Other rows that belong to the same change (a restore's roles); their own audit details.
+      const extra = options.alsoInTransaction?.() ?? [];
       const before = this.store.snapshot();
-      const changes = diffConfigs(before, next);
+      const draft = structuredClone(before);
+      const produced = edit(draft);
+      const next = this.validate(produced === undefined ? draft : produced);
+      const changes = [...diffConfigs(before, next), ...(extra as ConfigChange[])];
       if (changes.length === 0) return { changes, revision: this.store.revision() };
       const revision = this.store.replaceAll(next);
       this.store.appendAudit({
         at: new Date().toISOString(),
         actor: actor.name,
         source: actor.source,
-        action: 'config.replace',
+        action: target.action,
+        objectType: target.type,
+        objectKey: target.key,
         summary: summarizeChanges(changes),
         changes,
+        undo: undoOf(before, changes),
         revision,
       });
       return { changes, revision };
@@ -103,7 +136,86 @@ export class ConfigService {
     return { changes, revision, apply: await pending };
   }
 
-  auditLog(limit?: number): AuditEntry[] {
-    return this.store.auditLog(limit);
+  /**
+   * Restores every object an audit entry changed to its state before that entry. Itself an
+   * audited change, validated like any other: a revert that would break references is refused.
+   */
+  revert(auditId: number, actor: Actor, options: { wait?: boolean } = {}): Promise<ReplaceResult> {
+    const entry = this.store.auditEntry(auditId);
+    if (!entry) throw new NotFoundError(`audit entry ${auditId} does not exist`);
+    if (!entry.undo || entry.undo.length === 0) throw new ConflictError(`audit entry ${auditId} (${entry.action}) changed no configuration object; there is nothing to revert`);
+    return this.mutate(actor, { action: 'audit.revert', type: entry.objectType ?? 'configuration', key: entry.objectKey ?? `#${auditId}` }, (draft) => {
+      applyUndo(draft, entry.undo!);
+    }, options);
+  }
+
+  auditLog(query?: AuditQuery | number): AuditEntry[] {
+    return this.store.auditLog(typeof query === 'number' ? { limit: query } : query);
+  }
+
+  auditEntry(id: number): AuditEntry | undefined {
+    return this.store.auditEntry(id);
+  }
+
+  /** An audit entry that is not a configuration change (logins, user management). */
+  record(actor: Actor, action: string, target: { type: string; key: string }, summary: string, details: unknown[] = []): void {
+    this.store.appendAudit({
+      at: new Date().toISOString(),
+      actor: actor.name,
+      source: actor.source,
+      action,
+      objectType: target.type,
+      objectKey: target.key,
+      summary,
+      changes: details as ConfigChange[],
+      revision: this.store.revision(),
+    });
+  }
+
+  /** Runs `fn` in one transaction with the store (an auth change and its audit row together). */
+  transaction<T>(fn: () => T): T {
+    return this.store.transaction(fn);
+  }
+}
+
+/** The state before `changes`, unmasked, so an entry can be reverted. */
+function undoOf(before: PbxConfig, changes: ConfigChange[]): UndoItem[] {
+  const out: UndoItem[] = [];
+  for (const c of changes) {
+    const col = collectionOfType(c.object);
+    if (col) {
+      const items = col.get(before);
+      const index = items.findIndex((i) => keyOf(col, i) === c.key);
+      out.push({ type: c.object, key: c.key, before: index >= 0 ? structuredClone(items[index]) : null, index });
+    } else if (c.object === 'system') out.push({ type: 'system', key: 'settings', before: structuredClone(before.system) });
+    else if (c.object === 'emergency numbers') out.push({ type: 'emergency numbers', key: 'emergency', before: [...before.outbound.emergency] });
+  }
+  // Orders matter (failover and match order): restore them too.
+  out.push({ type: 'order', key: 'trunks', before: before.trunks.map((t) => t.name) });
+  out.push({ type: 'order', key: 'outbound rules', before: before.outbound.rules.map((r) => r.name) });
+  out.push({ type: 'order', key: 'calling classes', before: before.outbound.classes.map((r) => r.name) });
+  return out;
+}
+
+function applyUndo(draft: PbxConfig, undo: UndoItem[]): void {
+  for (const u of undo) {
+    const col = collectionOfType(u.type);
+    if (col) {
+      const items = col.get(draft).filter((i) => keyOf(col, i) !== u.key);
+      if (u.before) items.splice(Math.min(Math.max(u.index ?? items.length, 0), items.length), 0, u.before as Record<string, unknown>);
+      col.set(draft, items);
+    } else if (u.type === 'system') draft.system = u.before as PbxConfig['system'];
+    else if (u.type === 'emergency numbers') draft.outbound.emergency = u.before as string[];
+  }
+  for (const u of undo) {
+    if (u.type !== 'order') continue;
+    const col = collectionOfType(u.key === 'trunks' ? 'trunk' : u.key === 'outbound rules' ? 'outbound rule' : 'calling class');
+    if (!col) continue;
+    const order = new Map((u.before as string[]).map((k, i) => [k, i]));
+    const items = col.get(draft);
+    col.set(
+      draft,
+      [...items].sort((a, b) => (order.get(keyOf(col, a)) ?? Infinity) - (order.get(keyOf(col, b)) ?? Infinity)),
+    );
   }
 }

@@ -19,9 +19,52 @@ export interface AuditEntry {
   actor: string;
   source: string;
   action: string;
+  /** The object the action was about ("extension", "configuration", "user", "session"...). */
+  objectType?: string;
+  objectKey?: string;
   summary: string;
+  /** What changed, secrets masked. */
   changes: ConfigChange[];
   revision: number;
+  /** State before the change, secrets included: for revert only, never served. */
+  undo?: UndoItem[];
+}
+
+export interface UndoItem {
+  type: string;
+  key: string;
+  before: unknown;
+  index?: number;
+}
+
+export interface AuditQuery {
+  limit?: number;
+  /** Entries with a smaller id (paging backwards). */
+  before?: number;
+  actor?: string;
+  action?: string;
+  objectType?: string;
+  objectKey?: string;
+  from?: string;
+  to?: string;
+}
+
+type AuditRow = Omit<AuditEntry, 'changes' | 'undo' | 'objectType' | 'objectKey'> & {
+  changes: string;
+  undo: string | null;
+  object_type: string | null;
+  object_key: string | null;
+};
+
+function auditFromRow(r: AuditRow): AuditEntry {
+  const { object_type, object_key, undo, changes, ...rest } = r;
+  return {
+    ...rest,
+    ...(object_type ? { objectType: object_type } : {}),
+    ...(object_key ? { objectKey: object_key } : {}),
+    changes: JSON.parse(changes) as ConfigChange[],
+    ...(undo ? { undo: JSON.parse(undo) as UndoItem[] } : {}),
+  };
 }
 
 type Row = { data: string };
@@ -134,14 +177,54 @@ export class ConfigStore {
 
   appendAudit(entry: Omit<AuditEntry, 'id'>): number {
     const r = this.db
-      .prepare('INSERT INTO audit_log (at, actor, source, action, summary, changes, revision) VALUES (?, ?, ?, ?, ?, ?, ?)')
-      .run(entry.at, entry.actor, entry.source, entry.action, entry.summary, JSON.stringify(entry.changes), entry.revision);
+      .prepare(
+        'INSERT INTO audit_log (at, actor, source, action, summary, changes, revision, object_type, object_key, undo) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+      )
+      .run(
+        entry.at,
+        entry.actor,
+        entry.source,
+        entry.action,
+        entry.summary,
+        JSON.stringify(entry.changes),
+        entry.revision,
+        entry.objectType ?? null,
+        entry.objectKey ?? null,
+        entry.undo ? JSON.stringify(entry.undo) : null,
+      );
     return Number(r.lastInsertRowid);
   }
 
-  auditLog(limit = 100): AuditEntry[] {
-    return (this.db.prepare('SELECT * FROM audit_log ORDER BY id DESC LIMIT ?').all(limit) as (Omit<AuditEntry, 'changes'> & { changes: string })[]).map(
-      (r) => ({ ...r, changes: JSON.parse(r.changes) as ConfigChange[] }),
-    );
+  auditLog(query: AuditQuery = {}): AuditEntry[] {
+    const where: string[] = [];
+    const args: (string | number)[] = [];
+    const eq = (col: string, v: string | number | undefined) => {
+      if (v === undefined) return;
+      where.push(`${col} = ?`);
+      args.push(v);
+    };
+    eq('actor', query.actor);
+    eq('action', query.action);
+    eq('object_type', query.objectType);
+    eq('object_key', query.objectKey);
+    if (query.before !== undefined) {
+      where.push('id < ?');
+      args.push(query.before);
+    }
+    if (query.from !== undefined) {
+      where.push('at >= ?');
+      args.push(query.from);
+    }
+    if (query.to !== undefined) {
+      where.push('at < ?');
+      args.push(query.to);
+    }
+    const sql = `SELECT * FROM audit_log ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id DESC LIMIT ?`;
+    return (this.db.prepare(sql).all(...args, query.limit ?? 100) as AuditRow[]).map(auditFromRow);
+  }
+
+  auditEntry(id: number): AuditEntry | undefined {
+    const r = this.db.prepare('SELECT * FROM audit_log WHERE id = ?').get(id) as AuditRow | undefined;
+    return r ? auditFromRow(r) : undefined;
   }
 }

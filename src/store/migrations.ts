@@ -60,5 +60,40 @@ export const MIGRATIONS: readonly string[] = [
     duration_ms INTEGER
   );
   CREATE INDEX webhook_deliveries_webhook ON webhook_deliveries (webhook, id);
+
+  CREATE TABLE roles (name TEXT PRIMARY KEY, data TEXT NOT NULL);
+  CREATE TABLE users (
+    username TEXT PRIMARY KEY,
+    role TEXT NOT NULL REFERENCES roles(name) ON UPDATE CASCADE,
+    password_hash TEXT NOT NULL,
+    must_change_password INTEGER NOT NULL DEFAULT 0,
+    data TEXT NOT NULL
+  );
+  -- Session and token secrets are stored as SHA-256 hashes: a copy of the database opens nothing.
+  CREATE TABLE sessions (
+    id_hash TEXT PRIMARY KEY,
+    username TEXT NOT NULL REFERENCES users(username) ON DELETE CASCADE ON UPDATE CASCADE,
+    csrf TEXT NOT NULL,
+    source TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    expires_at TEXT NOT NULL
+  );
+  CREATE TABLE api_tokens (
+    id TEXT PRIMARY KEY,
+    name TEXT NOT NULL,
+    secret_hash TEXT NOT NULL,
+    scopes TEXT NOT NULL,
+    created_by TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    last_used_at TEXT,
+    revoked_at TEXT
+  );
+  -- Object-level audit: what each entry touched, and the state before it (secrets included,
+  -- never served by the API) so the entry can be reverted.
+  ALTER TABLE audit_log ADD COLUMN object_type TEXT;
+  ALTER TABLE audit_log ADD COLUMN object_key TEXT;
+  ALTER TABLE audit_log ADD COLUMN undo TEXT;
+  CREATE INDEX audit_log_object ON audit_log (object_type, object_key);
+  CREATE INDEX audit_log_actor ON audit_log (actor, id);
   `,
 ];

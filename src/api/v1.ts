@@ -1,0 +1,776 @@
+// The REST API, /api/v1: every route declared in one registry (src/api/registry.ts), which
+// also produces the OpenAPI document. Handlers are thin: parse → service → shape the answer.
+import type { EventEmitter } from 'node:events';
+import { z } from 'zod';
+import { COLLECTIONS, maskItem, type Collection } from '../domain/collections.ts';
+import { LEVELS, SECTIONS, allows, permissionsSchema, roleSchema, userSchema } from '../domain/auth.ts';
+import { callEventSchema, type CallEvent } from '../domain/calls.ts';
+import { NotFoundError, UnavailableError, ValidationError } from '../domain/errors.ts';
+import { systemSchema, CALL_EVENT_TYPES } from '../domain/model.ts';
+import { generateSecret, passwordProblems } from '../domain/password.ts';
+import type { AuthService, Principal } from '../services/auth-service.ts';
+import { authSchemas } from '../services/auth-service.ts';
+import type { BackupService } from '../services/backup-service.ts';
+import type { ConfigService } from '../services/config-service.ts';
+import type { ResourceService } from '../services/resource-service.ts';
+import type { HealthReporter } from '../health/health.ts';
+import { RouteRegistry, errorSchema, type RouteDef } from './registry.ts';
+import { clearSessionCookies, setSessionCookies, sourceOf } from './session.ts';
+
+/** The apply side as the API sees it (src/apply's Applier, passed in from main.ts). */
+export interface ApplyView extends EventEmitter {
+  readonly status: { state: string };
+  preview(): unknown;
+}
+
+/** Call control (src/calls), passed in from main.ts. */
+export interface CallApi {
+  list(): Promise<unknown[]>;
+  clickToCall(req: { extension: string; number: string }): Promise<{ callId: string }>;
+  hangup(callId: string): Promise<void>;
+  transfer(callId: string, req: { to: string }): Promise<void>;
+}
+
+export interface CallEventsView extends EventEmitter {
+  recent(limit: number): CallEvent[];
+}
+
+export interface WebhookDeliveriesView {
+  list(q: { webhook?: string; limit?: number; before?: number }): unknown[];
+}
+
+export interface ApiDeps {
+  config: ConfigService;
+  resources: ResourceService;
+  auth: AuthService;
+  backup: BackupService;
+  health: HealthReporter;
+  apply: ApplyView;
+  calls?: CallApi;
+  callEvents?: CallEventsView;
+  webhookDeliveries?: WebhookDeliveriesView;
+}
+
+const applyResultSchema = z
+  .object({
+    ok: z.boolean(),
+    changed: z.boolean(),
+    pending: z.boolean().optional(),
+    generation: z.number().int().optional(),
+    revision: z.number().int().optional(),
+    error: z.object({ message: z.string(), objects: z.array(z.string()), details: z.array(z.string()), at: z.string().optional(), revision: z.number().int().optional() }).optional(),
+  })
+  .loose();
+
+const writeResult = (item: z.ZodType) => z.object({ item, revision: z.number().int(), apply: applyResultSchema.optional() }).strict();
+const listQuery = z
+  .object({
+    q: z.string().max(100).optional(),
+    sort: z.string().max(40).optional(),
+    limit: z.coerce.number().int().min(1).max(1000).default(50),
+    offset: z.coerce.number().int().min(0).default(0),
+  })
+  .catchall(z.string().max(200));
+const keyParams = z.object({ key: z.string().min(1).max(100) }).strict();
+const okSchema = z.object({ revision: z.number().int(), apply: applyResultSchema.optional() }).strict();
+
+const publicUserSchema = userSchema.extend({ mustChangePassword: z.boolean() });
+const roleOut = roleSchema.extend({ builtIn: z.boolean() });
+const tokenOut = z
+  .object({
+    id: z.string(),
+    name: z.string(),
+    scopes: permissionsSchema,
+    createdBy: z.string(),
+    createdAt: z.string(),
+    lastUsedAt: z.string().optional(),
+    revokedAt: z.string().optional(),
+  })
+  .strict();
+const changeSchema = z.object({ object: z.string(), key: z.string(), change: z.string(), before: z.unknown().optional(), after: z.unknown().optional() }).loose();
+const auditOut = z
+  .object({
+    id: z.number().int(),
+    at: z.string(),
+    actor: z.string(),
+    source: z.string(),
+    action: z.string(),
+    objectType: z.string().optional(),
+    objectKey: z.string().optional(),
+    summary: z.string(),
+    changes: z.array(changeSchema),
+    revision: z.number().int(),
+    revertible: z.boolean(),
+  })
+  .strict();
+const auditQuery = z
+  .object({
+    limit: z.coerce.number().int().min(1).max(10_000).default(100),
+    before: z.coerce.number().int().optional(),
+    actor: z.string().max(100).optional(),
+    action: z.string().max(100).optional(),
+    objectType: z.string().max(100).optional(),
+    objectKey: z.string().max(100).optional(),
+    from: z.string().max(40).optional(),
+    to: z.string().max(40).optional(),
+    format: z.enum(['json', 'csv']).default('json'),
+  })
+  .strict();
+const previewSchema = z
+  .object({
+    revision: z.number().int(),
+    runningGeneration: z.number().int().optional(),
+    runningRevision: z.number().int().optional(),
+    changed: z.boolean(),
+    files: z.array(z.object({ name: z.string(), status: z.enum(['added', 'removed', 'changed', 'unchanged']), diff: z.string().optional() }).strict()),
+    reloads: z.array(z.string()),
+    restartRequired: z.array(z.string()),
+  })
+  .strict();
+const statusSchema = z.object({ revision: z.number().int(), apply: z.object({ state: z.string() }).loose() }).strict();
+
+function csvCell(v: unknown): string {
+  const s = typeof v === 'string' ? v : v === undefined ? '' : JSON.stringify(v);
+  // A leading = + - @ would be a formula in a spreadsheet: neutralise it.
+  const safe = /^[=+\-@\t\r]/.test(s) ? `'${s}` : s;
+  return /[",\n\r]/.test(safe) ? `"${safe.replace(/"/g, '""')}"` : safe;
+}
+
+export function buildApi(deps: ApiDeps): RouteRegistry {
+  const r = new RouteRegistry();
+  const { config, resources, auth } = deps;
+  const canWrite = (p: Principal | undefined, col: Collection) => !!p && allows(p.permissions, col.section, 'write');
+  const shown = (p: Principal | undefined, col: Collection, item: Record<string, unknown>) => (canWrite(p, col) ? item : maskItem(col, item));
+
+  // ---- health and meta --------------------------------------------------------------------
+  r.add({
+    method: 'get',
+    path: '/health',
+    tag: 'system',
+    summary: 'Health of the box: ok, or unhealthy with the reasons (details need a login)',
+    access: { public: true },
+    responses: { 200: z.object({ status: z.string(), parts: z.record(z.string(), z.unknown()) }).strict(), 503: z.object({ status: z.string(), parts: z.record(z.string(), z.unknown()) }).strict() },
+    handler: ({ principal }) => {
+      const h = deps.health.report();
+      // Anonymous callers (load balancers, monitoring) learn only ok/not ok per part; the
+      // reasons (Asterisk's error lines, paths) need a logged-in reader of the system section.
+      const detailed = principal && allows(principal.permissions, 'system', 'read') && !principal.mustChangePassword;
+      const parts = detailed ? h.parts : Object.fromEntries(Object.entries(h.parts).map(([k, v]) => [k, { ok: v.ok }]));
+      return { status: h.status === 'ok' ? 200 : 503, body: { status: h.status, parts } };
+    },
+  });
+
+  // ---- authentication ---------------------------------------------------------------------
+  const loginBody = z.object({ username: z.string().min(1).max(64), password: z.string().min(1).max(256) }).strict();
+  const meSchema = z.object({ user: publicUserSchema.optional(), kind: z.enum(['user', 'token']), name: z.string(), permissions: permissionsSchema, mustChangePassword: z.boolean(), csrf: z.string().optional() }).strict();
+  r.add({
+    method: 'post',
+    path: '/auth/login',
+    tag: 'auth',
+    summary: 'Log in: sets the session cookie (HttpOnly) and the CSRF cookie; writes must echo the CSRF token in X-CSRF-Token',
+    access: { public: true },
+    body: loginBody,
+    responses: { 200: z.object({ user: publicUserSchema, csrf: z.string(), expiresAt: z.string() }).strict(), 401: errorSchema, 429: errorSchema },
+    handler: async ({ req, res, body }) => {
+      const s = await auth.login(body.username, body.password, sourceOf(req));
+      setSessionCookies(req, res, s);
+      return { body: { user: s.user, csrf: s.csrf, expiresAt: s.expiresAt } };
+    },
+  });
+  r.add({
+    method: 'post',
+    path: '/auth/logout',
+    tag: 'auth',
+    summary: 'End this session',
+    access: { self: true },
+    responses: { 204: 'none' },
+    handler: ({ req, res, principal }) => {
+      auth.logout(principal!, sourceOf(req));
+      clearSessionCookies(res);
+      return { status: 204 };
+    },
+  });
+  r.add({
+    method: 'get',
+    path: '/auth/me',
+    tag: 'auth',
+    summary: 'Who is calling, with the effective permissions',
+    access: { self: true },
+    responses: { 200: meSchema },
+    handler: ({ principal }) => {
+      const p = principal!;
+      return {
+        body: {
+          ...(p.kind === 'user' ? { user: auth.user(p.name) } : {}),
+          kind: p.kind,
+          name: p.name,
+          permissions: p.permissions,
+          mustChangePassword: p.mustChangePassword,
+          ...(p.csrf ? { csrf: p.csrf } : {}),
+        },
+      };
+    },
+  });
+  r.add({
+    method: 'post',
+    path: '/auth/password',
+    tag: 'auth',
+    summary: "Change the logged-in user's own password (required at first login)",
+    access: { self: true },
+    body: z.object({ currentPassword: z.string().min(1).max(256), newPassword: z.string().min(1).max(256) }).strict(),
+    responses: { 204: 'none', 400: errorSchema },
+    handler: async ({ req, principal, body }) => {
+      await auth.changePassword(principal!, body.currentPassword, body.newPassword, sourceOf(req));
+      return { status: 204 };
+    },
+  });
+  r.add({
+    method: 'get',
+    path: '/auth/lockouts',
+    tag: 'auth',
+    summary: 'Recent failed logins and current lockouts, per user name and per source address',
+    access: { section: 'users', level: 'read' },
+    responses: { 200: z.object({ items: z.array(z.object({ kind: z.enum(['user', 'address']), key: z.string(), failures: z.number().int(), lockedUntil: z.string().optional() }).strict()) }).strict() },
+    handler: () => ({ body: { items: auth.lockouts() } }),
+  });
+  r.add({
+    method: 'delete',
+    path: '/auth/lockouts/:kind/:key',
+    tag: 'auth',
+    summary: 'Clear a lockout before it expires',
+    access: { section: 'users', level: 'write' },
+    params: z.object({ kind: z.enum(['user', 'address']), key: z.string().min(1).max(100) }).strict(),
+    responses: { 204: 'none', 404: errorSchema },
+    handler: ({ params, actor }) => {
+      auth.clearLockout(params.kind, params.key, actor);
+      return { status: 204 };
+    },
+  });
+  const kindQuery = z.object({ kind: z.enum(['admin', 'sip', 'pin']).default('sip') }).strict();
+  r.add({
+    method: 'get',
+    path: '/passwords/generate',
+    tag: 'auth',
+    summary: 'A strong password (admin, SIP device secret) or voicemail PIN',
+    access: { authenticated: true },
+    query: kindQuery,
+    responses: { 200: z.object({ password: z.string() }).strict() },
+    handler: ({ query }) => ({ body: { password: generateSecret(query.kind) } }),
+  });
+  r.add({
+    method: 'post',
+    path: '/passwords/check',
+    tag: 'auth',
+    summary: 'Check a password, SIP secret or PIN against the strength rules without storing it',
+    access: { authenticated: true },
+    body: z.object({ kind: z.enum(['admin', 'sip', 'pin']), password: z.string().max(256), username: z.string().max(64).optional() }).strict(),
+    responses: { 200: z.object({ ok: z.boolean(), problems: z.array(z.string()) }).strict() },
+    handler: ({ body }) => {
+      const problems = passwordProblems(body.password, { kind: body.kind, ...(body.username ? { username: body.username } : {}) });
+      return { body: { ok: problems.length === 0, problems } };
+    },
+  });
+
+  // ---- users, roles, tokens ---------------------------------------------------------------
+  r.add({
+    method: 'get',
+    path: '/users',
+    tag: 'users',
+    summary: 'List users',
+    access: { section: 'users', level: 'read' },
+    responses: { 200: z.object({ items: z.array(publicUserSchema), total: z.number().int() }).strict() },
+    handler: () => {
+      const items = auth.users();
+      return { body: { items, total: items.length } };
+    },
+  });
+  r.add({
+    method: 'get',
+    path: '/users/:key',
+    tag: 'users',
+    summary: 'Get a user',
+    access: { section: 'users', level: 'read' },
+    params: keyParams,
+    responses: { 200: publicUserSchema, 404: errorSchema },
+    handler: ({ params }) => ({ body: auth.user(params.key) }),
+  });
+  r.add({
+    method: 'post',
+    path: '/users',
+    tag: 'users',
+    summary: 'Create a user; the password given is temporary (changed at first login)',
+    access: { section: 'users', level: 'write' },
+    body: authSchemas.userCreateSchema,
+    responses: { 201: publicUserSchema, 400: errorSchema, 409: errorSchema },
+    handler: async ({ body, actor }) => ({ status: 201, body: await auth.createUser(body, actor) }),
+  });
+  for (const [method, partial] of [['put', false], ['patch', true]] as const) {
+    r.add({
+      method,
+      path: '/users/:key',
+      tag: 'users',
+      summary: partial ? 'Change some fields of a user (a new password is temporary)' : 'Replace a user (a new password is temporary)',
+      access: { section: 'users', level: 'write' },
+      params: keyParams,
+      body: partial ? authSchemas.userUpdateSchema.partial() : authSchemas.userUpdateSchema.omit({ username: true }).extend({ username: z.string().optional() }),
+      responses: { 200: publicUserSchema, 400: errorSchema, 404: errorSchema, 409: errorSchema },
+      handler: async ({ params, body, actor }) => ({ body: await auth.updateUser(params.key, body, actor, partial) }),
+    });
+  }
+  r.add({
+    method: 'delete',
+    path: '/users/:key',
+    tag: 'users',
+    summary: 'Delete a user',
+    access: { section: 'users', level: 'write' },
+    params: keyParams,
+    responses: { 204: 'none', 404: errorSchema, 409: errorSchema },
+    handler: ({ params, actor }) => {
+      auth.deleteUser(params.key, actor);
+      return { status: 204 };
+    },
+  });
+  r.add({
+    method: 'get',
+    path: '/roles',
+    tag: 'users',
+    summary: 'List roles (built-in and custom) with their permissions per section',
+    access: { section: 'users', level: 'read' },
+    responses: { 200: z.object({ items: z.array(roleOut), sections: z.array(z.enum(SECTIONS)), levels: z.array(z.enum(LEVELS)) }).strict() },
+    handler: () => ({ body: { items: auth.roles(), sections: [...SECTIONS], levels: [...LEVELS] } }),
+  });
+  r.add({
+    method: 'get',
+    path: '/roles/:key',
+    tag: 'users',
+    summary: 'Get a role',
+    access: { section: 'users', level: 'read' },
+    params: keyParams,
+    responses: { 200: roleOut, 404: errorSchema },
+    handler: ({ params }) => ({ body: auth.role(params.key) }),
+  });
+  r.add({
+    method: 'post',
+    path: '/roles',
+    tag: 'users',
+    summary: 'Create a custom role',
+    access: { section: 'users', level: 'write' },
+    docBody: roleSchema,
+    responses: { 201: roleSchema, 400: errorSchema, 409: errorSchema },
+    handler: ({ req, actor }) => ({ status: 201, body: auth.putRole(undefined, req.body, actor, 'create') }),
+  });
+  for (const method of ['put', 'patch'] as const) {
+    r.add({
+      method,
+      path: '/roles/:key',
+      tag: 'users',
+      summary: method === 'put' ? 'Replace a custom role' : 'Change some fields of a custom role',
+      access: { section: 'users', level: 'write' },
+      params: keyParams,
+      docBody: method === 'put' ? roleSchema : z.record(z.string(), z.unknown()),
+      responses: { 200: roleSchema, 400: errorSchema, 404: errorSchema, 409: errorSchema },
+      handler: ({ req, params, actor }) => ({ body: auth.putRole(params.key, req.body, actor, method === 'put' ? 'replace' : 'patch') }),
+    });
+  }
+  r.add({
+    method: 'delete',
+    path: '/roles/:key',
+    tag: 'users',
+    summary: 'Delete a custom role no user has',
+    access: { section: 'users', level: 'write' },
+    params: keyParams,
+    responses: { 204: 'none', 404: errorSchema, 409: errorSchema },
+    handler: ({ params, actor }) => {
+      auth.deleteRole(params.key, actor);
+      return { status: 204 };
+    },
+  });
+  r.add({
+    method: 'get',
+    path: '/tokens',
+    tag: 'users',
+    summary: 'List API tokens (never their secrets)',
+    access: { section: 'users', level: 'read' },
+    responses: { 200: z.object({ items: z.array(tokenOut) }).strict() },
+    handler: () => ({ body: { items: auth.tokens() } }),
+  });
+  r.add({
+    method: 'post',
+    path: '/tokens',
+    tag: 'users',
+    summary: 'Create an API token with scopes (a permission level per section); the token is shown once',
+    access: { section: 'users', level: 'write' },
+    body: authSchemas.tokenInputSchema,
+    responses: { 201: z.object({ token: z.string(), info: tokenOut }).strict(), 400: errorSchema },
+    handler: ({ req, body, principal }) => ({ status: 201, body: auth.createToken(body, principal!, sourceOf(req)) }),
+  });
+  r.add({
+    method: 'delete',
+    path: '/tokens/:key',
+    tag: 'users',
+    summary: 'Revoke an API token',
+    access: { section: 'users', level: 'write' },
+    params: keyParams,
+    responses: { 204: 'none', 404: errorSchema, 409: errorSchema },
+    handler: ({ params, actor }) => {
+      auth.revokeToken(params.key, actor);
+      return { status: 204 };
+    },
+  });
+
+  // ---- model objects ------------------------------------------------------------------------
+  for (const col of COLLECTIONS) {
+    const tag = col.path;
+    const item = col.schema;
+    const base = `/${col.path}`;
+    r.add({
+      method: 'get',
+      path: base,
+      tag,
+      summary: `List ${col.type}s: ?q= searches ${col.search.join(', ')}; filter with ?<field>=value and sort with ?sort=<field> or -<field> on ${col.fields.join(', ')}; ?limit= and ?offset= page`,
+      access: { section: col.section, level: 'read' },
+      query: listQuery,
+      responses: { 200: z.object({ items: z.array(item), total: z.number().int(), limit: z.number().int(), offset: z.number().int() }).strict(), 400: errorSchema },
+      handler: ({ principal, query }) => {
+        const { q, sort, limit, offset, ...filters } = query as z.output<typeof listQuery>;
+        const out = resources.list(col, { ...(q ? { q } : {}), ...(sort ? { sort } : {}), limit, offset, filters: filters as Record<string, string> });
+        return { body: { ...out, items: out.items.map((i) => shown(principal, col, i)) } };
+      },
+    });
+    r.add({
+      method: 'get',
+      path: `${base}/:key`,
+      tag,
+      summary: `Get a ${col.type} by ${col.keyField}`,
+      access: { section: col.section, level: 'read' },
+      params: keyParams,
+      responses: { 200: item, 404: errorSchema },
+      handler: ({ principal, params }) => ({ body: shown(principal, col, resources.get(col, params.key)) }),
+    });
+    r.add({
+      method: 'post',
+      path: base,
+      tag,
+      summary: `Create a ${col.type}${col.ordered ? ' (?position= places it; default last)' : ''}`,
+      access: { section: col.section, level: 'write' },
+      docBody: item,
+      ...(col.ordered ? { query: z.object({ position: z.coerce.number().int().min(0).optional() }).strict() } : {}),
+      responses: { 201: writeResult(item), 400: errorSchema, 409: errorSchema },
+      handler: async ({ req, actor, query }) => {
+        const position = (query as { position?: number } | undefined)?.position;
+        return { status: 201, body: await resources.create(col, req.body, actor, position) };
+      },
+    });
+    r.add({
+      method: 'put',
+      path: `${base}/:key`,
+      tag,
+      summary: `Replace a ${col.type} (the ${col.keyField} cannot change)`,
+      access: { section: col.section, level: 'write' },
+      params: keyParams,
+      docBody: item,
+      responses: { 200: writeResult(item), 400: errorSchema, 404: errorSchema, 409: errorSchema },
+      handler: async ({ req, params, actor }) => ({ body: await resources.replace(col, params.key, req.body, actor, 'put') }),
+    });
+    r.add({
+      method: 'patch',
+      path: `${base}/:key`,
+      tag,
+      summary: `Change some fields of a ${col.type} (JSON merge patch: null removes a field)`,
+      access: { section: col.section, level: 'write' },
+      params: keyParams,
+      docBody: z.record(z.string(), z.unknown()),
+      responses: { 200: writeResult(item), 400: errorSchema, 404: errorSchema, 409: errorSchema },
+      handler: async ({ req, params, actor }) => ({ body: await resources.replace(col, params.key, req.body, actor, 'patch') }),
+    });
+    r.add({
+      method: 'delete',
+      path: `${base}/:key`,
+      tag,
+      summary: `Delete a ${col.type}; refused (409, listing them) while other objects use it`,
+      access: { section: col.section, level: 'write' },
+      params: keyParams,
+      responses: { 200: okSchema, 404: errorSchema, 409: errorSchema },
+      handler: async ({ params, actor }) => ({ body: await resources.remove(col, params.key, actor) }),
+    });
+    if (col.ordered) {
+      r.add({
+        method: 'post',
+        path: `${base}/:key/move`,
+        tag,
+        summary: `Move a ${col.type} to another position (order is ${col.type === 'trunk' ? 'emergency failover' : 'match'} order)`,
+        access: { section: col.section, level: 'write' },
+        params: keyParams,
+        body: z.object({ position: z.number().int().min(0) }).strict(),
+        responses: { 200: z.object({ revision: z.number().int(), order: z.array(z.string()) }).strict(), 400: errorSchema, 404: errorSchema },
+        handler: async ({ params, body, actor }) => ({ body: await resources.move(col, params.key, body.position, actor) }),
+      });
+    }
+  }
+
+  for (const [method, mode] of [['put', 'put'], ['patch', 'patch']] as const) {
+    r.add({
+      method,
+      path: '/system',
+      tag: 'system',
+      summary: mode === 'put' ? 'Replace the system settings' : 'Change some system settings (JSON merge patch)',
+      access: { section: 'system', level: 'write' },
+      docBody: mode === 'put' ? systemSchema : z.record(z.string(), z.unknown()),
+      responses: { 200: writeResult(systemSchema), 400: errorSchema },
+      handler: async ({ req, actor }) => ({ body: await resources.putSystem(req.body, actor, mode) }),
+    });
+  }
+  r.add({
+    method: 'get',
+    path: '/system',
+    tag: 'system',
+    summary: 'System settings',
+    access: { section: 'system', level: 'read' },
+    responses: { 200: systemSchema },
+    handler: () => ({ body: resources.system() }),
+  });
+  r.add({
+    method: 'get',
+    path: '/emergency-numbers',
+    tag: 'routing',
+    summary: 'Emergency numbers (always allowed, through every trunk in order)',
+    access: { section: 'routing', level: 'read' },
+    responses: { 200: z.object({ numbers: z.array(z.string()) }).strict() },
+    handler: () => ({ body: { numbers: resources.emergencyNumbers() } }),
+  });
+  r.add({
+    method: 'put',
+    path: '/emergency-numbers',
+    tag: 'routing',
+    summary: 'Replace the emergency numbers',
+    access: { section: 'routing', level: 'write' },
+    body: z.object({ numbers: z.array(z.string().max(10)).max(20) }).strict(),
+    responses: { 200: writeResult(z.array(z.string())), 400: errorSchema, 409: errorSchema },
+    handler: async ({ body, actor }) => ({ body: await resources.putEmergencyNumbers(body.numbers, actor) }),
+  });
+
+  // ---- configuration as a whole -------------------------------------------------------------
+  r.add({
+    method: 'get',
+    path: '/config/status',
+    tag: 'config',
+    summary: 'Model revision and apply status (idle, pending, applying, applied, failed with the reason)',
+    access: { section: 'system', level: 'read' },
+    responses: { 200: statusSchema },
+    handler: () => ({ body: { revision: config.revision(), apply: deps.apply.status } }),
+  });
+  r.add({
+    method: 'get',
+    path: '/config/preview',
+    tag: 'config',
+    summary: 'The rendered Asterisk files and their diff against the running generation, before anything applies',
+    access: { section: 'system', level: 'read' },
+    responses: { 200: previewSchema, 400: errorSchema },
+    handler: () => {
+      try {
+        return { body: deps.apply.preview() };
+      } catch (err) {
+        throw new ValidationError('the current model cannot be rendered', [{ path: [], message: (err as Error).message }]);
+      }
+    },
+  });
+  r.add({
+    method: 'get',
+    path: '/backup',
+    tag: 'config',
+    summary: 'Download a backup archive of the whole configuration (gzip JSON with its schema version; contains secrets)',
+    access: { section: 'system', level: 'write' },
+    responses: { 200: 'application/gzip' },
+    handler: ({ res, actor }) => {
+      const b = deps.backup.create();
+      config.record(actor, 'backup.download', { type: 'configuration', key: '*' }, `backup downloaded (${b.data.length} bytes)`);
+      res.setHeader('Content-Type', 'application/gzip');
+      res.setHeader('Content-Disposition', `attachment; filename="${b.name}"`);
+      res.status(200).end(b.data);
+      return { raw: true };
+    },
+  });
+  r.add({
+    method: 'post',
+    path: '/backup/restore',
+    tag: 'config',
+    summary: 'Restore a backup archive (application/gzip or application/json): one audited change, refused whole when anything is wrong',
+    access: { section: 'system', level: 'write' },
+    bodyType: 'application/gzip',
+    responses: { 200: z.object({ revision: z.number().int(), changes: z.number().int(), apply: applyResultSchema.optional() }).strict(), 400: errorSchema, 409: errorSchema },
+    handler: async ({ req, actor }) => {
+      const body: unknown = req.body;
+      if (body === undefined || (Buffer.isBuffer(body) && body.length === 0))
+        throw new ValidationError('send the archive as the request body (Content-Type: application/gzip or application/json)', []);
+      const out = await deps.backup.restore(body, actor);
+      return { body: { revision: out.revision, changes: out.changes.length, ...(out.apply ? { apply: out.apply } : {}) } };
+    },
+  });
+
+  // ---- audit log ------------------------------------------------------------------------------
+  r.add({
+    method: 'get',
+    path: '/audit',
+    tag: 'audit',
+    summary: 'The audit log, newest first: filter by actor, action, object, time; ?format=csv exports CSV',
+    access: { section: 'audit', level: 'read' },
+    query: auditQuery,
+    responses: { 200: z.object({ items: z.array(auditOut) }).strict(), 400: errorSchema },
+    handler: ({ res, query }) => {
+      const { format, ...q } = query;
+      const items = config.auditLog(q).map(({ undo, ...e }) => ({ ...e, revertible: !!undo?.length }));
+      if (format === 'csv') {
+        const cols = ['id', 'at', 'actor', 'source', 'action', 'objectType', 'objectKey', 'summary', 'revision', 'changes'] as const;
+        const lines = [cols.join(','), ...items.map((e) => cols.map((c) => csvCell((e as Record<string, unknown>)[c])).join(','))];
+        res.setHeader('Content-Type', 'text/csv; charset=utf-8');
+        res.setHeader('Content-Disposition', 'attachment; filename="audit.csv"');
+        res.status(200).end(lines.join('\r\n') + '\r\n');
+        return { raw: true };
+      }
+      return { body: { items } };
+    },
+  });
+  r.add({
+    method: 'get',
+    path: '/audit/:id',
+    tag: 'audit',
+    summary: 'One audit entry with its before/after',
+    access: { section: 'audit', level: 'read' },
+    params: z.object({ id: z.coerce.number().int().min(1) }).strict(),
+    responses: { 200: auditOut, 404: errorSchema },
+    handler: ({ params }) => {
+      const e = config.auditEntry(params.id);
+      if (!e) throw new NotFoundError(`audit entry ${params.id} does not exist`);
+      const { undo, ...rest } = e;
+      return { body: { ...rest, revertible: !!undo?.length } };
+    },
+  });
+  r.add({
+    method: 'post',
+    path: '/audit/:id/revert',
+    tag: 'audit',
+    summary: 'Restore every object an audit entry changed to its state before it (an audited change itself, validated like any other)',
+    access: { section: 'system', level: 'write' },
+    params: z.object({ id: z.coerce.number().int().min(1) }).strict(),
+    responses: { 200: z.object({ revision: z.number().int(), changes: z.array(changeSchema), apply: applyResultSchema.optional() }).strict(), 404: errorSchema, 409: errorSchema, 400: errorSchema },
+    handler: async ({ params, actor }) => {
+      const out = await config.revert(params.id, actor);
+      return { body: { revision: out.revision, changes: out.changes, ...(out.apply ? { apply: out.apply } : {}) } };
+    },
+  });
+
+  // ---- calls and events -------------------------------------------------------------------------
+  const calls = () => {
+    if (!deps.calls) throw new UnavailableError('call control is not available (Asterisk disabled)');
+    return deps.calls;
+  };
+  const callIdParams = z.object({ id: z.string().min(1).max(100) }).strict();
+  r.add({
+    method: 'get',
+    path: '/calls',
+    tag: 'calls',
+    summary: 'Calls in progress',
+    access: { section: 'calls', level: 'read' },
+    responses: { 200: z.object({ items: z.array(z.unknown()) }).strict(), 503: errorSchema },
+    handler: async () => ({ body: { items: await calls().list() } }),
+  });
+  r.add({
+    method: 'post',
+    path: '/calls',
+    tag: 'calls',
+    summary: 'Click-to-call: ring the extension, and when it answers dial the number with its own permissions',
+    access: { section: 'calls', level: 'write' },
+    body: z.object({ extension: z.string().max(20), number: z.string().max(40) }).strict(),
+    responses: { 201: z.object({ callId: z.string() }).loose(), 400: errorSchema, 403: errorSchema, 404: errorSchema, 409: errorSchema, 503: errorSchema },
+    handler: async ({ body }) => ({ status: 201, body: await calls().clickToCall(body) }),
+  });
+  r.add({
+    method: 'delete',
+    path: '/calls/:id',
+    tag: 'calls',
+    summary: 'Hang up a call',
+    access: { section: 'calls', level: 'write' },
+    params: callIdParams,
+    responses: { 204: 'none', 404: errorSchema, 503: errorSchema },
+    handler: async ({ params }) => {
+      await calls().hangup(params.id);
+      return { status: 204 };
+    },
+  });
+  r.add({
+    method: 'post',
+    path: '/calls/:id/transfer',
+    tag: 'calls',
+    summary: 'Blind-transfer the other party of a call to a number',
+    access: { section: 'calls', level: 'write' },
+    params: callIdParams,
+    body: z.object({ to: z.string().max(40) }).strict(),
+    responses: { 204: 'none', 400: errorSchema, 403: errorSchema, 404: errorSchema, 503: errorSchema },
+    handler: async ({ params, body }) => {
+      await calls().transfer(params.id, body);
+      return { status: 204 };
+    },
+  });
+  r.add({
+    method: 'get',
+    path: '/webhooks/:key/deliveries',
+    tag: 'webhooks',
+    summary: 'Delivery log of a webhook, newest first (every attempt, with the HTTP status or error)',
+    access: { section: 'crm', level: 'read' },
+    params: keyParams,
+    query: z.object({ limit: z.coerce.number().int().min(1).max(1000).default(100), before: z.coerce.number().int().optional() }).strict(),
+    responses: { 200: z.object({ items: z.array(z.unknown()) }).strict(), 404: errorSchema },
+    handler: ({ params, query }) => {
+      resources.get(resources.collection('webhooks'), params.key);
+      return { body: { items: deps.webhookDeliveries?.list({ webhook: params.key, ...query }) ?? [] } };
+    },
+  });
+  const eventsQuery = z
+    .object({
+      extension: z.string().regex(/^[0-9]{2,8}$/).optional(),
+      types: z.string().max(200).optional(),
+    })
+    .strict();
+  r.add({
+    method: 'get',
+    path: '/events',
+    tag: 'events',
+    summary: `Server-sent events: call events (${CALL_EVENT_TYPES.join(', ')}; needs calls:read; ?extension= filters) and apply status ("apply"; needs system:read)`,
+    access: { authenticated: true },
+    query: eventsQuery,
+    responses: { 200: 'text/event-stream' },
+    handler: ({ req, res, principal, query }) => {
+      const p = principal!;
+      const wantCalls = allows(p.permissions, 'calls', 'read');
+      const wantApply = allows(p.permissions, 'system', 'read');
+      const types = query.types ? new Set(query.types.split(',')) : undefined;
+      res.writeHead(200, { 'Content-Type': 'text/event-stream', 'Cache-Control': 'no-cache', Connection: 'keep-alive', 'X-Accel-Buffering': 'no' });
+      res.write(': pbx event stream\n\n');
+      const send = (event: string, data: unknown, id?: string) => res.write(`${id ? `id: ${id}\n` : ''}event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
+      const onCall = (e: CallEvent) => {
+        if (types && !types.has(e.type)) return;
+        if (query.extension && e.extension !== query.extension && e.caller.number !== query.extension && e.called.number !== query.extension) return;
+        send(e.type, callEventSchema.parse(e), e.id);
+      };
+      const onApply = (s: unknown) => {
+        if (!types || types.has('apply')) send('apply', { revision: config.revision(), apply: s });
+      };
+      if (wantCalls && deps.callEvents) deps.callEvents.on('call', onCall);
+      if (wantApply) {
+        deps.apply.on('status', onApply);
+        onApply(deps.apply.status);
+      }
+      const ping = setInterval(() => res.write(': ping\n\n'), 15_000);
+      req.on('close', () => {
+        clearInterval(ping);
+        deps.callEvents?.off('call', onCall);
+        deps.apply.off('status', onApply);
+      });
+      return { raw: true };
+    },
+  });
+
+  return r;
+}
+
+export type { RouteDef };

@@ -1,0 +1,207 @@
+// Object-level use cases over the model's collections (src/domain/collections.ts): list with
+// search/filter/sort/paging, get, create, replace, patch, delete, move. Each write is one
+// ConfigService.mutate: validated against the whole model, stored with its audit row in one
+// transaction, applied after commit. Errors carry paths relative to the object.
+import { COLLECTIONS, keyOf, numberOwner, referrersOf, type Collection } from '../domain/collections.ts';
+import { ConflictError, NotFoundError, ValidationError, type FieldError, type FieldPath } from '../domain/errors.ts';
+import { systemSchema, type PbxConfig } from '../domain/model.ts';
+import type { Actor, ConfigService, ReplaceResult } from './config-service.ts';
+import { zodError } from './auth-service.ts';
+
+export interface ListQuery {
+  q?: string;
+  filters?: Record<string, string>;
+  /** field name, "-field" for descending */
+  sort?: string;
+  limit?: number;
+  offset?: number;
+}
+
+export interface ListResult<T> {
+  items: T[];
+  total: number;
+  limit: number;
+  offset: number;
+}
+
+export interface WriteResult<T> {
+  item: T;
+  revision: number;
+  apply?: ReplaceResult['apply'];
+}
+
+type Item = Record<string, unknown>;
+
+/** RFC 7386 JSON merge patch. */
+export function mergePatch(target: unknown, patch: unknown): unknown {
+  if (patch === null || typeof patch !== 'object' || Array.isArray(patch)) return patch;
+  const out: Record<string, unknown> = target && typeof target === 'object' && !Array.isArray(target) ? { ...(target as Item) } : {};
+  for (const [k, v] of Object.entries(patch as Item)) {
+    if (v === null) delete out[k];
+    else out[k] = mergePatch(out[k], v);
+  }
+  return out;
+}
+
+function startsWith(path: FieldPath, prefix: FieldPath): boolean {
+  return prefix.every((p, i) => path[i] === p);
+}
+
+export class ResourceService {
+  private readonly config: ConfigService;
+  constructor(config: ConfigService) {
+    this.config = config;
+  }
+
+  collection(path: string): Collection {
+    const col = COLLECTIONS.find((c) => c.path === path);
+    if (!col) throw new NotFoundError(`no such collection ${path}`);
+    return col;
+  }
+
+  list(col: Collection, query: ListQuery): ListResult<Item> {
+    let items = col.get(this.config.get());
+    const q = query.q?.trim().toLowerCase();
+    if (q) items = items.filter((i) => col.search.some((f) => String(i[f] ?? '').toLowerCase().includes(q)));
+    for (const [field, value] of Object.entries(query.filters ?? {})) {
+      if (!col.fields.includes(field)) throw new ValidationError('unknown filter', [{ path: [field], message: `filter on one of: ${col.fields.join(', ')}` }]);
+      items = items.filter((i) => String(i[field] ?? '') === value);
+    }
+    if (query.sort) {
+      const desc = query.sort.startsWith('-');
+      const field = desc ? query.sort.slice(1) : query.sort;
+      if (!col.fields.includes(field)) throw new ValidationError('unknown sort field', [{ path: ['sort'], message: `sort by one of: ${col.fields.join(', ')}` }]);
+      const cmp = (a: Item, b: Item) => String(a[field] ?? '').localeCompare(String(b[field] ?? ''), 'en', { numeric: true });
+      items = [...items].sort((a, b) => (desc ? -cmp(a, b) : cmp(a, b)));
+    }
+    const limit = Math.min(Math.max(query.limit ?? 50, 1), 1000);
+    const offset = Math.max(query.offset ?? 0, 0);
+    return { items: items.slice(offset, offset + limit), total: items.length, limit, offset };
+  }
+
+  get(col: Collection, key: string): Item {
+    const item = col.get(this.config.get()).find((i) => keyOf(col, i) === key);
+    if (!item) throw new NotFoundError(`${col.type} ${key} does not exist`);
+    return item;
+  }
+
+  /** Parses one object on its own, so errors name its fields (not its place in the model). */
+  private parseItem(col: Collection, body: unknown): Item {
+    const parsed = col.schema.safeParse(body);
+    if (!parsed.success) throw zodError(parsed.error, `the ${col.type} is invalid`);
+    return parsed.data as Item;
+  }
+
+  /**
+   * Runs a mutation of one object. Model-wide errors about this object come back with paths
+   * relative to it; collisions with other objects (a number already used) are conflicts.
+   */
+  private async write(col: Collection, actor: Actor, action: string, key: string, edit: (draft: PbxConfig) => void): Promise<ReplaceResult> {
+    let index = -1;
+    try {
+      return await this.config.mutate(actor, { action, type: col.type, key }, (draft) => {
+        edit(draft);
+        index = col.get(draft).findIndex((i) => keyOf(col, i) === key);
+      });
+    } catch (err) {
+      if (!(err instanceof ValidationError)) throw err;
+      const own = [...col.base, index];
+      const fields: FieldError[] = err.fields.map((f) => (index >= 0 && startsWith(f.path, own) ? { ...f, path: f.path.slice(own.length) } : f));
+      if (fields.length > 0 && fields.every((f) => f.conflict)) throw new ConflictError(fields.map((f) => f.message).join('; '), fields);
+      throw new ValidationError(err.message, fields);
+    }
+  }
+
+  async create(col: Collection, body: unknown, actor: Actor, position?: number): Promise<WriteResult<Item>> {
+    const item = this.parseItem(col, body);
+    const key = keyOf(col, item);
+    const current = this.config.get();
+    if (col.get(current).some((i) => keyOf(col, i) === key))
+      throw new ConflictError(`${col.type} ${key} already exists`, [{ path: [col.keyField], message: 'already exists' }]);
+    if (col.type === 'extension') {
+      const owner = numberOwner(current, key);
+      if (owner) throw new ConflictError(`number ${key} is already used by ${owner}`, [{ path: ['number'], message: `already used by ${owner}` }]);
+    }
+    const r = await this.write(col, actor, `${col.path}.create`, key, (draft) => {
+      const items = [...col.get(draft)];
+      if (items.some((i) => keyOf(col, i) === key)) throw new ConflictError(`${col.type} ${key} already exists`);
+      items.splice(position === undefined ? items.length : Math.min(Math.max(position, 0), items.length), 0, item);
+      col.set(draft, items);
+    });
+    return { item: this.get(col, key), revision: r.revision, ...(r.apply ? { apply: r.apply } : {}) };
+  }
+
+  async replace(col: Collection, key: string, body: unknown, actor: Actor, mode: 'put' | 'patch'): Promise<WriteResult<Item>> {
+    const existing = this.get(col, key);
+    const merged = mode === 'patch' ? mergePatch(existing, body) : body && typeof body === 'object' && !Array.isArray(body) ? { [col.keyField]: key, ...(body as Item) } : body;
+    const item = this.parseItem(col, merged);
+    if (keyOf(col, item) !== key)
+      throw new ValidationError(`the ${col.keyField} of a ${col.type} cannot be changed`, [{ path: [col.keyField], message: `must stay ${key} (create a new ${col.type} instead)` }]);
+    const r = await this.write(col, actor, `${col.path}.update`, key, (draft) => {
+      const items = col.get(draft);
+      const i = items.findIndex((x) => keyOf(col, x) === key);
+      if (i < 0) throw new NotFoundError(`${col.type} ${key} does not exist`);
+      const next = [...items];
+      next[i] = item;
+      col.set(draft, next);
+    });
+    return { item: this.get(col, key), revision: r.revision, ...(r.apply ? { apply: r.apply } : {}) };
+  }
+
+  async remove(col: Collection, key: string, actor: Actor): Promise<{ revision: number; apply?: ReplaceResult['apply'] }> {
+    this.get(col, key);
+    const r = await this.write(col, actor, `${col.path}.delete`, key, (draft) => {
+      const users = referrersOf(draft, col.type, key);
+      if (users.length)
+        throw new ConflictError(`${col.type} ${key} is still used by ${users.join(', ')}`, users.map((u) => ({ path: [], message: `used by ${u}` })));
+      col.set(draft, col.get(draft).filter((i) => keyOf(col, i) !== key));
+    });
+    return { revision: r.revision, ...(r.apply ? { apply: r.apply } : {}) };
+  }
+
+  async move(col: Collection, key: string, position: number, actor: Actor): Promise<{ revision: number; order: string[] }> {
+    if (!col.ordered) throw new ValidationError(`${col.type}s have no order`, [{ path: ['position'], message: 'not an ordered collection' }]);
+    this.get(col, key);
+    const r = await this.write(col, actor, `${col.path}.move`, key, (draft) => {
+      const items = col.get(draft).filter((i) => keyOf(col, i) !== key);
+      const item = col.get(draft).find((i) => keyOf(col, i) === key)!;
+      items.splice(Math.min(Math.max(position, 0), items.length), 0, item);
+      col.set(draft, items);
+    });
+    return { revision: r.revision, order: col.get(this.config.get()).map((i) => keyOf(col, i)) };
+  }
+
+  // ---- singletons -------------------------------------------------------------------------
+
+  system(): PbxConfig['system'] {
+    return this.config.get().system;
+  }
+
+  async putSystem(body: unknown, actor: Actor, mode: 'put' | 'patch'): Promise<WriteResult<PbxConfig['system']>> {
+    const merged = mode === 'patch' ? mergePatch(this.system(), body) : body;
+    const parsed = systemSchema.safeParse(merged);
+    if (!parsed.success) throw zodError(parsed.error, 'the system settings are invalid');
+    const r = await this.config.mutate(actor, { action: 'system.update', type: 'system', key: 'settings' }, (draft) => {
+      draft.system = parsed.data;
+    });
+    return { item: this.system(), revision: r.revision, ...(r.apply ? { apply: r.apply } : {}) };
+  }
+
+  emergencyNumbers(): string[] {
+    return this.config.get().outbound.emergency;
+  }
+
+  async putEmergencyNumbers(numbers: string[], actor: Actor): Promise<WriteResult<string[]>> {
+    try {
+      const r = await this.config.mutate(actor, { action: 'emergency.update', type: 'emergency numbers', key: 'emergency' }, (draft) => {
+        draft.outbound.emergency = numbers;
+      });
+      return { item: this.emergencyNumbers(), revision: r.revision, ...(r.apply ? { apply: r.apply } : {}) };
+    } catch (err) {
+      if (!(err instanceof ValidationError)) throw err;
+      const fields = err.fields.map((f) => (startsWith(f.path, ['outbound', 'emergency']) ? { ...f, path: ['numbers', ...f.path.slice(2)] } : f));
+      if (fields.every((f) => f.conflict)) throw new ConflictError(fields.map((f) => f.message).join('; '), fields);
+      throw new ValidationError(err.message, fields);
+    }
+  }
+}
