@@ -34,14 +34,15 @@ export function openApiDocument(registry: RouteRegistry, info: { version: string
       if (typeof s === 'string') responses[status] = s === 'none' ? { description } : { description, content: { [s]: {} } };
       else responses[status] = { description, content: { 'application/json': { schema: schema(s, 'output') } } };
     }
+    const err = { content: { 'application/json': { schema: schema(errorSchema, 'output') } } };
     if (['post', 'put', 'patch'].includes(def.method)) {
-      const err = { content: { 'application/json': { schema: schema(errorSchema, 'output') } } };
       responses['400'] ??= { description: 'the body is not valid JSON or not valid for this route', ...err };
       responses['413'] ??= { description: 'the body is too large', ...err };
     }
+    if (def.params || def.query) responses['400'] ??= { description: 'invalid path or query parameters', ...err };
     if (!('public' in def.access)) {
-      responses['401'] ??= { description: 'not authenticated' };
-      responses['403'] ??= { description: 'no permission, or the password must be changed first' };
+      responses['401'] ??= { description: 'not authenticated', ...err };
+      responses['403'] ??= { description: 'no permission, or the password must be changed first', ...err };
     }
     const op: Record<string, unknown> = {
       operationId: `${def.method}${def.path.replace(/[/:-]+([a-z])?/g, (_m, c: string | undefined) => (c ? c.toUpperCase() : ''))}`,
