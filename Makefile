@@ -17,7 +17,7 @@ export PATH := $(NODE24_DIR)/bin:$(CURDIR)/node_modules/.bin:$(PATH)
 export npm_config_nodedir := $(NODE24_DIR)
 export PBX_ROOTFS_CACHE ?= /var/cache/pbx-appliance
 
-APT_PACKAGES := mmdebstrap sip-tester util-linux iproute2 python3 make g++
+APT_PACKAGES := mmdebstrap sip-tester util-linux iproute2 python3 make g++ curl jq
 STAMP := $(TOOLS)/stamps
 
 .PHONY: help run test test-unit test-integration typecheck rootfs bench clean deps node npm
