@@ -180,8 +180,8 @@ export function maskItem(col: Collection, item: Record<string, unknown>): Record
   for (const path of col.secrets) {
     const [head, tail] = path.split('.') as [string, string | undefined];
     const v = copy[head];
-    if (tail && Array.isArray(v)) for (const x of v) if (x && typeof x === 'object' && tail in x) (x as Record<string, unknown>)[tail] = '********';
-    if (!tail && typeof v === 'string') copy[head] = '********';
+    if (tail && Array.isArray(v)) for (const x of v) if (x && typeof x === 'object' && tail in x) (x as Record<string, unknown>)[tail] = '****************';
+    if (!tail && typeof v === 'string') copy[head] = '****************';
   }
   return copy;
 }

@@ -25,6 +25,7 @@ const ALLOWED: Record<string, string[]> = {
   health: [],
   api: ['services', 'domain', 'lib', 'health'],
   cli: ['services', 'domain', 'lib', 'daemon-config'],
+  calls: ['domain', 'lib', 'services'],
 };
 const ADAPTERS: Record<string, string> = {
   'better-sqlite3': 'store/db.ts',
@@ -32,6 +33,7 @@ const ADAPTERS: Record<string, string> = {
   'ari-client': 'asterisk/ari.ts',
   pino: 'lib/log.ts',
   yaml: 'lib/yaml.ts',
+  diff: 'lib/text-diff.ts',
 };
 
 const imports = (file: string) =>
