@@ -21,6 +21,8 @@ export interface DaemonConfig {
   amiPort: number;
   ariPort: number;
   deviceQualifySeconds: number;
+  /** First webhook retry delay in ms, doubled after each failed attempt (tests shorten it). */
+  webhookRetryMs: number;
   staticDir: string;
   /** YAML loaded into an empty database at first start (factory defaults, test fixtures). */
   initialConfig?: string;
@@ -69,6 +71,7 @@ export function loadDaemonConfig(env: NodeJS.ProcessEnv = process.env): DaemonCo
     amiPort: int(env, 'PBX_AMI_PORT', 5038),
     ariPort: int(env, 'PBX_ARI_PORT', 8088),
     deviceQualifySeconds: int(env, 'PBX_DEVICE_QUALIFY', 60),
+    webhookRetryMs: int(env, 'PBX_WEBHOOK_RETRY_MS', 1000),
     staticDir: env.PBX_STATIC_DIR ?? join(REPO_ROOT, 'rootfs/usr/share/pbx/asterisk'),
     ...(env.PBX_INITIAL_CONFIG ? { initialConfig: resolve(env.PBX_INITIAL_CONFIG) } : {}),
     logLevel: env.PBX_LOG_LEVEL ?? 'info',

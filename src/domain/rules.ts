@@ -16,7 +16,8 @@ function duplicates<T>(items: readonly T[], key: (t: T) => string, path: (i: num
   return errors;
 }
 
-export function checkConsistency(config: PbxConfig): FieldError[] {
+/** `previous`: the stored configuration, when checking a change to it (secrets kept as they were are not judged again). */
+export function checkConsistency(config: PbxConfig, previous?: PbxConfig): FieldError[] {
   const errors: FieldError[] = [];
   const { extensions, trunks, inboundRoutes, outbound } = config;
 
@@ -88,9 +89,14 @@ export function checkConsistency(config: PbxConfig): FieldError[] {
   });
 
   // Secrets people chose. Register-trunk passwords are the carrier's choice: only the most
-  // obvious mistake is refused there.
+  // obvious mistake is refused there. Only new or changed secrets are judged: a stricter rule
+  // (or a box restored from an older firmware) must not block every edit of other objects.
+  const kept = new Set<string>();
+  for (const e of previous?.extensions ?? []) for (const d of e.devices) kept.add(`device ${d.username} ${d.password}`);
+  for (const u of previous?.amiUsers ?? []) kept.add(`ami ${u.username} ${u.secret}`);
   extensions.forEach((ext, i) =>
     ext.devices.forEach((d, j) => {
+      if (kept.has(`device ${d.username} ${d.password}`)) return;
       for (const message of passwordProblems(d.password, { kind: 'sip', username: d.username }))
         errors.push({ path: ['extensions', i, 'devices', j, 'password'], message });
     }),
@@ -100,6 +106,7 @@ export function checkConsistency(config: PbxConfig): FieldError[] {
       errors.push({ path: ['trunks', i, 'password'], message: 'must not be the user name' });
   });
   config.amiUsers.forEach((u, i) => {
+    if (kept.has(`ami ${u.username} ${u.secret}`)) return;
     for (const message of passwordProblems(u.secret, { kind: 'sip', username: u.username })) errors.push({ path: ['amiUsers', i, 'secret'], message });
   });
 
@@ -113,7 +120,7 @@ export function checkConsistency(config: PbxConfig): FieldError[] {
 }
 
 /** Parses and checks a whole configuration; throws ValidationError listing every problem. */
-export function parseConfig(input: unknown): PbxConfig {
+export function parseConfig(input: unknown, previous?: PbxConfig): PbxConfig {
   const parsed = pbxConfigSchema.safeParse(input);
   if (!parsed.success) {
     throw new ValidationError(
@@ -124,7 +131,7 @@ export function parseConfig(input: unknown): PbxConfig {
       })),
     );
   }
-  const errors = checkConsistency(parsed.data);
+  const errors = checkConsistency(parsed.data, previous);
   if (errors.length > 0) throw new ValidationError('the configuration is inconsistent', errors);
   return parsed.data;
 }

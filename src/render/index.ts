@@ -3,7 +3,7 @@
 import type { PbxConfig } from '../domain/model.ts';
 import { renderExtensionsConf } from './extensions-conf.ts';
 import { renderPjsipConf } from './pjsip-conf.ts';
-import { renderSystemFiles } from './system-conf.ts';
+import { amiUserObjects, renderSystemFiles } from './system-conf.ts';
 import type { RenderContext, RenderedConfig } from './types.ts';
 
 export type { RenderContext, RenderedConfig, ExpectedObject } from './types.ts';
@@ -18,5 +18,5 @@ export function renderAll(config: PbxConfig, ctx: RenderContext): RenderedConfig
     'extensions.conf': dialplan.text,
   };
   const sorted = Object.fromEntries(Object.entries(files).sort(([a], [b]) => a.localeCompare(b)));
-  return { files: sorted, expected: [...pjsip.expected, ...dialplan.expected] };
+  return { files: sorted, expected: [...pjsip.expected, ...dialplan.expected, ...amiUserObjects(config)] };
 }

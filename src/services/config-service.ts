@@ -44,8 +44,8 @@ export class ConfigService {
     this.renderCheck = renderCheck;
   }
 
-  private validate(input: unknown): PbxConfig {
-    const next = parseConfig(input);
+  private validate(input: unknown, previous?: PbxConfig): PbxConfig {
+    const next = parseConfig(input, previous);
     try {
       this.renderCheck(next);
     } catch (err) {
@@ -72,8 +72,9 @@ export class ConfigService {
 
   /** What replacing the configuration with `input` would change; validates it all first. */
   diff(input: unknown): ConfigChange[] {
-    const next = this.validate(input);
-    return diffConfigs(this.store.snapshot(), next);
+    const current = this.store.snapshot();
+    const next = this.validate(input, current);
+    return diffConfigs(current, next);
   }
 
   /**
@@ -107,7 +108,7 @@ export class ConfigService {
       const before = this.store.snapshot();
       const draft = structuredClone(before);
       const produced = edit(draft);
-      const next = this.validate(produced === undefined ? draft : produced);
+      const next = this.validate(produced === undefined ? draft : produced, before);
       const changes = [...diffConfigs(before, next), ...(extra as ConfigChange[])];
       if (changes.length === 0) return { changes, revision: this.store.revision() };
       const revision = this.store.replaceAll(next);

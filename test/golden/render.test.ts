@@ -47,7 +47,7 @@ test('rendering is deterministic', () => {
 
 test('every device, trunk and context is an expected object for apply to verify', () => {
   const ids = new Set(rendered.expected.map((e) => `${e.kind}:${e.id}`));
-  for (const id of ['pjsip endpoint:201-soft', 'pjsip auth:201', 'pjsip aor:202', 'pjsip endpoint:trunk-carrier1', 'pjsip identify:trunk-carrier2', 'pjsip registration:trunk-carrier2', 'pjsip transport:transport-udp', 'dialplan context:pbx-class-international', 'dialplan context:pbx-inbound']) {
+  for (const id of ['pjsip endpoint:201-soft', 'pjsip auth:201', 'pjsip aor:202', 'pjsip endpoint:trunk-carrier1', 'pjsip identify:trunk-carrier2', 'pjsip registration:trunk-carrier2', 'pjsip transport:transport-udp', 'dialplan context:pbx-class-international', 'dialplan context:pbx-inbound', 'ami user:crm', 'ami user:reports']) {
     assert.ok(ids.has(id), id);
   }
   assert.equal(ids.has('pjsip auth:trunk-carrier1'), false, 'an ip trunk has no auth');

@@ -8,7 +8,8 @@ import { runSipp, startSipp, stopAllSipp, type SippOptions, type SippProcess, ty
 import { waitFor } from '../lib/pbx.ts';
 import type { PbxConfigInput } from '../../src/domain/model.ts';
 
-const PW = (u: string) => `Secret-${u}x`;
+// Digits spelled as letters: a device password must not contain its username.
+const PW = (u: string) => `Sip-${[...u].map((c) => 'kmnpqrstvw'[Number(c)] ?? c).join('')}-9x`;
 const dev = (u: string) => ({ username: u, password: PW(u) });
 
 let pbx: PbxInstance;
@@ -252,15 +253,15 @@ test('a call stays up while an apply adds 100 extensions', async () => {
 
 test('acceptance: credentials applied with pbxctl apply -f, then a SIPp phone registers and calls another', async () => {
   const exported = (await pbx.pbxctl(['export'])).stdout;
-  const text = exported.replace(/^trunks:/m, ['  - number: "290"', '    name: Via Pbxctl', '    devices:', '      - username: "290"', '        password: "Pbxctl-290x"', 'trunks:'].join('\n'));
+  const text = exported.replace(/^trunks:/m, ['  - number: "290"', '    name: Via Pbxctl', '    devices:', '      - username: "290"', '        password: "Pbxctl-phone-7Kq"', 'trunks:'].join('\n'));
   const applied = await pbx.pbxctl(['apply', '-f', '-'], text);
   assert.equal(applied.code, 0, applied.stderr);
   const callee = await phone('202');
-  const reg = await runSipp({ scenario: 'register.xml', remote: remote(), user: '290', password: 'Pbxctl-290x', timeoutMs: 15_000 });
+  const reg = await runSipp({ scenario: 'register.xml', remote: remote(), user: '290', password: 'Pbxctl-phone-7Kq', timeoutMs: 15_000 });
   assert.equal(reg.ok, true, reg.logs);
   const status = await pbx.pbxctl(['status']);
   assert.match(status.stdout, /^ {2}290 sip:/m, status.stdout);
-  const r = await runSipp({ scenario: 'uac-call.xml', remote: remote(), service: '202', user: '290', password: 'Pbxctl-290x', holdMs: 500, timeoutMs: 20_000 });
+  const r = await runSipp({ scenario: 'uac-call.xml', remote: remote(), service: '202', user: '290', password: 'Pbxctl-phone-7Kq', holdMs: 500, timeoutMs: 20_000 });
   assert.equal(r.ok, true, r.logs);
   assert.equal((await callee.done).fromUser, '290');
 });

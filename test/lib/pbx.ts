@@ -70,6 +70,8 @@ export interface StartOptions {
   sipPort?: number;
   /** Wait until health is ok (default); otherwise only until AMI is up. */
   waitHealthy?: boolean;
+  /** Extra daemon settings (PBX_* variables), e.g. a short webhook retry. */
+  env?: Record<string, string>;
 }
 
 export async function startPbx(config: PbxConfigInput, options: StartOptions = {}): Promise<PbxInstance> {
@@ -94,6 +96,7 @@ export async function startPbx(config: PbxConfigInput, options: StartOptions = {
     PBX_LOG_LEVEL: process.env.PBX_TEST_LOG_LEVEL ?? 'silent',
     // Test phones (SIPp) answer what a scenario expects; qualify OPTIONS would interleave.
     PBX_DEVICE_QUALIFY: '0',
+    ...options.env,
   };
   let daemon = await startDaemon(env);
   const instance: PbxInstance = {
@@ -123,8 +126,10 @@ export async function startPbx(config: PbxConfigInput, options: StartOptions = {
       });
     },
     async health() {
+      // The detailed report (the HTTP one shows anonymous callers only ok/not ok per part).
       const r = await fetch(`http://127.0.0.1:${daemon.httpPort}/api/v1/health`);
-      return (await r.json()) as { status: string; parts: Record<string, Record<string, unknown>> };
+      if (r.status !== 200 && r.status !== 503) throw new Error(`health answered ${r.status}`);
+      return JSON.parse(JSON.stringify(daemon.health.report())) as { status: string; parts: Record<string, Record<string, unknown>> };
     },
     async restart() {
       await daemon.stop();

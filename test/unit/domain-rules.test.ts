@@ -5,8 +5,8 @@ import { ValidationError, formatPath } from '../../src/domain/errors.ts';
 
 const base = () => ({
   extensions: [
-    { number: '201', name: 'Alice', class: 'national', devices: [{ username: '201', password: 'Secret-201x' }] },
-    { number: '202', name: 'Bob', devices: [{ username: '202', password: 'Secret-202x' }] },
+    { number: '201', name: 'Alice', class: 'national', devices: [{ username: '201', password: 'Alice-desk-7Kq' }] },
+    { number: '202', name: 'Bob', devices: [{ username: '202', password: 'Bob-desk-7Kqz' }] },
   ],
   trunks: [{ name: 'carrier1', type: 'ip', host: '127.0.0.2' }],
   outbound: { rules: [{ name: 'mobile', patterns: ['3XXXXXXXXX'], trunks: ['carrier1'] }], classes: [{ name: 'national', rules: ['mobile'] }] },

@@ -32,7 +32,7 @@ function setup(renderCheck?: (c: unknown) => void) {
 }
 const actor = { name: 'tester', source: 'unit' };
 const config = {
-  extensions: [{ number: '201', name: 'Alice', class: 'c', devices: [{ username: '201', password: 'Secret-201x' }, { username: '201b', password: 'Secret-201y' }] }],
+  extensions: [{ number: '201', name: 'Alice', class: 'c', devices: [{ username: '201', password: 'Alice-desk-7Kq' }, { username: '201b', password: 'Alice-mob-7Kq' }] }],
   trunks: [{ name: 't1', type: 'ip', host: '192.0.2.1' }, { name: 't2', type: 'ip', host: '192.0.2.2' }],
   outbound: { rules: [{ name: 'r', patterns: ['0X.'], trunks: ['t2', 't1'] }], classes: [{ name: 'c', rules: ['r'] }] },
 };
