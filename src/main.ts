@@ -15,6 +15,11 @@ import { AmiClient } from './asterisk/ami.ts';
 import { AriClient } from './asterisk/ari.ts';
 import { AsteriskControl } from './asterisk/control.ts';
 import { CallControl } from './calls/call-control.ts';
+import { CallEventTracker } from './calls/call-events.ts';
+import { WebhookDispatcher } from './calls/webhooks.ts';
+import { WebhookDeliveryStore } from './store/webhook-deliveries.ts';
+import { TRUNK_PREFIX } from './render/pjsip-conf.ts';
+import type { PbxConfig } from './domain/model.ts';
 import { AsteriskSupervisor, ChrootAsterisk, SystemdAsterisk, rootfsModuleDir, rootfsUser } from './asterisk/process.ts';
 import { HealthReporter } from './health/health.ts';
 import { createHttpApp } from './api/http.ts';
@@ -36,6 +41,10 @@ export interface Daemon {
   control: AsteriskControl;
   /** Click-to-call, active calls, hang up and transfer (REST /api/v1/calls). */
   calls: CallControl;
+  /** Call events from AMI ('call' events; recent() for late subscribers). */
+  callEvents: CallEventTracker;
+  webhooks: WebhookDispatcher;
+  webhookDeliveries: WebhookDeliveryStore;
   httpPort: number;
   stop(): Promise<void>;
 }
@@ -120,6 +129,41 @@ export async function startDaemon(env: NodeJS.ProcessEnv = process.env): Promise
   const ari = new AriClient({ url: `http://127.0.0.1:${config.ariPort}`, username: renderContext.ariUser, password: config.secrets.ariPassword, app: 'pbx', logger });
   const control = new AsteriskControl(ami, { instanceDir });
 
+  // Call events and webhooks consult the model on every AMI event: a view cached per revision,
+  // rebuilt only after a change, never a snapshot per event.
+  let callView: { revision: number; config: PbxConfig; devices: Map<string, string>; names: Map<string, string> } | undefined;
+  const currentCallView = () => {
+    const revision = store.revision();
+    if (callView?.revision !== revision) {
+      const model = store.snapshot();
+      callView = {
+        revision,
+        config: model,
+        devices: new Map(model.extensions.flatMap((e) => e.devices.map((d) => [d.username, e.number] as const))),
+        names: new Map(model.extensions.map((e) => [e.number, e.name] as const)),
+      };
+    }
+    return callView;
+  };
+  const callEvents = new CallEventTracker({
+    source: ami,
+    classify: (endpoint) => {
+      if (endpoint.startsWith(TRUNK_PREFIX)) return { kind: 'trunk', trunk: endpoint.slice(TRUNK_PREFIX.length) };
+      const extension = currentCallView().devices.get(endpoint);
+      return extension ? { kind: 'device', extension } : undefined;
+    },
+    lookupName: (number) => currentCallView().names.get(number),
+    onError: (err) => logger.warn({ err: (err as Error).message }, 'call events: unexpected error'),
+  });
+  const webhookDeliveries = new WebhookDeliveryStore(db);
+  const webhooks = new WebhookDispatcher({
+    source: callEvents,
+    webhooks: () => currentCallView().config.webhooks,
+    log: webhookDeliveries,
+    logger,
+    retry: { attempts: 5, baseMs: config.webhookRetryMs },
+  });
+
   const applier = new Applier({
     generations: new GenerationStore(join(instanceDir, 'config'), owner),
     target: control,
@@ -184,7 +228,7 @@ export async function startDaemon(env: NodeJS.ProcessEnv = process.env): Promise
       health,
       logger,
       version: PRODUCT_VERSION,
-      api: { config: service, resources, auth, backup, apply: applier },
+      api: { config: service, resources, auth, backup, apply: applier, calls, callEvents, webhookDeliveries },
     }),
   );
   await listen(httpServer, config.httpPort, config.httpHost);
@@ -195,6 +239,7 @@ export async function startDaemon(env: NodeJS.ProcessEnv = process.env): Promise
   const controlServer = createServer(
     createControlApp({
       config: service,
+      users: auth,
       logger,
       status: async () => {
         const h = health.report();
@@ -218,13 +263,14 @@ export async function startDaemon(env: NodeJS.ProcessEnv = process.env): Promise
       controlServer.closeAllConnections();
       await Promise.all([new Promise((r) => httpServer.close(r)), new Promise((r) => controlServer.close(r))]);
       ami.stop();
+      webhooks.stop();
       ari.stop();
       await supervisor?.stop();
       db.close();
       logger.info('stopped');
     })());
 
-  return { config, service, auth, resources, applier, health, control, calls, httpPort, stop };
+  return { config, service, auth, resources, applier, health, control, calls, callEvents, webhooks, webhookDeliveries, httpPort, stop };
 }
 
 if (import.meta.main) {

@@ -44,7 +44,11 @@ function withLines<T>(fn: () => T, lineOf: (p: (string | number)[]) => number | 
   }
 }
 
-export function createControlApp(deps: { config: ConfigService; status: StatusSource; logger: Logger }): Express {
+export interface PasswordReset {
+  resetPassword(username: string, actor: Actor): Promise<string>;
+}
+
+export function createControlApp(deps: { config: ConfigService; status: StatusSource; logger: Logger; users?: PasswordReset }): Express {
   const app = express();
   app.use(express.text({ type: () => true, limit: '16mb' }));
   const actor: Actor = { name: 'root', source: 'pbxctl' };
@@ -62,6 +66,10 @@ export function createControlApp(deps: { config: ConfigService; status: StatusSo
     withLines(() => deps.config.diff(value), lineOf);
     const result = await deps.config.replace(value, actor);
     res.status(result.apply && !result.apply.ok && !result.apply.pending ? 502 : 200).json(result);
+  });
+  app.post('/v1/users/:name/reset-password', async (req, res) => {
+    if (!deps.users) throw new ValidationError('user management is not available', []);
+    res.json({ username: req.params.name, password: await deps.users.resetPassword(req.params.name, actor) });
   });
   app.get('/v1/status', async (_req, res) => {
     res.json(await deps.status());

@@ -58,7 +58,7 @@ function printChanges(changes: Change[]): void {
   process.stdout.write(`${changes.length} change(s)\n`);
 }
 
-const USAGE = 'usage: pbxctl [--socket PATH] export | diff -f FILE | apply -f FILE | status\n';
+const USAGE = 'usage: pbxctl [--socket PATH] export | diff -f FILE | apply -f FILE | status | reset-password USER\n';
 
 export async function main(argv: string[]): Promise<number> {
   const args = [...argv];
@@ -134,6 +134,21 @@ export async function main(argv: string[]): Promise<number> {
         for (const d of devices) process.stdout.write(`  ${d.endpoint} ${d.uri} ${d.status}\n`);
         process.stdout.write(`active calls: ${s.activeCalls}\n`);
         return s.health.status === 'ok' ? 0 : 1;
+      }
+      case 'reset-password': {
+        const user = rest[1];
+        if (!user || !/^[a-z][a-z0-9._-]{1,31}$/.test(user)) {
+          process.stderr.write('pbxctl reset-password: USER (a user name) is required\n');
+          return 2;
+        }
+        const r = await call(socket, 'POST', `/v1/users/${user}/reset-password`, '');
+        const body = JSON.parse(r.body) as ErrorBody & { password?: string };
+        if (body.error) {
+          process.stderr.write(`pbxctl: ${body.error.message}\n`);
+          return 1;
+        }
+        process.stdout.write(`one-time password for ${user}: ${body.password}\n(it must be changed at the next login)\n`);
+        return 0;
       }
       default:
         process.stderr.write(USAGE);

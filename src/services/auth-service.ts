@@ -390,6 +390,24 @@ export class AuthService {
       throw new ConflictError('this is the last user who can manage users; give another user that right first');
   }
 
+  /**
+   * Recovery by root on the box (pbxctl): a new one-time password, changed at next login; the
+   * user's sessions end and a lockout on the name is lifted.
+   */
+  async resetPassword(username: string, actor: Actor): Promise<string> {
+    const user = this.store.user(username);
+    if (!user) throw new NotFoundError(`user ${username} does not exist`);
+    const password = randomBytes(12).toString('base64url');
+    const hash = await hashPassword(password);
+    this.audit.transaction(() => {
+      this.store.putUser({ ...user, passwordHash: hash, mustChangePassword: true });
+      this.store.deleteSessionsOf(username);
+      this.audit.record(actor, 'user.password_reset', { type: 'user', key: username }, `one-time password set for ${username}`);
+    });
+    this.failures.delete(`user:${username}`);
+    return password;
+  }
+
   async changePassword(principal: Principal, current: string, next: string, source: string): Promise<void> {
     if (principal.kind !== 'user') throw new ForbiddenError('only a logged-in user changes their password');
     const user = this.store.user(principal.name);

@@ -162,3 +162,25 @@ test('health: anonymous callers see ok/not ok only; password helpers', async () 
   const weak = await s.post('/passwords/check', { kind: 'pin', password: '1234' });
   assert.equal(weak.body.ok, false);
 });
+
+test('root on the box recovers a lost password with pbxctl reset-password', async () => {
+  const { execFile } = await import('node:child_process');
+  // Asynchronous: the daemon answering pbxctl runs in this very process.
+  const run = (...args: string[]) =>
+    new Promise<{ status: number | null; stdout: string; stderr: string }>((resolve) => {
+      execFile(process.execPath, [join(import.meta.dirname, '../../src/cli/pbxctl.ts'), '--socket', d.daemon.config.controlSocket, ...args], (err, stdout, stderr) =>
+        resolve({ status: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
+      );
+    });
+  const r = await run('reset-password', 'admin');
+  assert.equal(r.status, 0, r.stderr);
+  const password = /one-time password for admin: (\S+)/.exec(r.stdout)?.[1];
+  assert.ok(password);
+  const login = await d.anon.post('/auth/login', { username: 'admin', password });
+  assert.equal(login.status, 200);
+  assert.equal(login.body.user.mustChangePassword, true);
+  const s = d.anon.with(sessionOf(login));
+  assert.equal((await s.post('/auth/password', { currentPassword: password, newPassword: ADMIN_PASSWORD })).status, 204);
+  assert.equal((await run('reset-password', 'nobody')).status, 1);
+  assert.equal((await run('reset-password')).status, 2);
+});
