@@ -5,6 +5,16 @@ import { z } from 'zod';
 import { COLLECTIONS, maskItem, type Collection } from '../domain/collections.ts';
 import { LEVELS, SECTIONS, allows, permissionsSchema, roleSchema, userSchema } from '../domain/auth.ts';
 import { callEventSchema, type CallEvent } from '../domain/calls.ts';
+import {
+  activeCallSchema,
+  clickToCallRequestSchema,
+  clickToCallResponseSchema,
+  transferRequestSchema,
+  type ActiveCall,
+  type ClickToCallRequest,
+  type ClickToCallResponse,
+  type TransferRequest,
+} from '../domain/call-control.ts';
 import { NotFoundError, UnavailableError, ValidationError } from '../domain/errors.ts';
 import { systemSchema, CALL_EVENT_TYPES } from '../domain/model.ts';
 import { generateSecret, passwordProblems } from '../domain/password.ts';
@@ -25,10 +35,10 @@ export interface ApplyView extends EventEmitter {
 
 /** Call control (src/calls), passed in from main.ts. */
 export interface CallApi {
-  list(): Promise<unknown[]>;
-  clickToCall(req: { extension: string; number: string }): Promise<{ callId: string }>;
+  list(): Promise<ActiveCall[]>;
+  clickToCall(req: ClickToCallRequest): Promise<ClickToCallResponse>;
   hangup(callId: string): Promise<void>;
-  transfer(callId: string, req: { to: string }): Promise<void>;
+  transfer(callId: string, req: TransferRequest): Promise<{ callId: string; to: string }>;
 }
 
 export interface CallEventsView extends EventEmitter {
@@ -671,7 +681,7 @@ export function buildApi(deps: ApiDeps): RouteRegistry {
     tag: 'calls',
     summary: 'Calls in progress',
     access: { section: 'calls', level: 'read' },
-    responses: { 200: z.object({ items: z.array(z.unknown()) }).strict(), 503: errorSchema },
+    responses: { 200: z.object({ items: z.array(activeCallSchema) }).strict(), 503: errorSchema },
     handler: async () => ({ body: { items: await calls().list() } }),
   });
   r.add({
@@ -680,8 +690,8 @@ export function buildApi(deps: ApiDeps): RouteRegistry {
     tag: 'calls',
     summary: 'Click-to-call: ring the extension, and when it answers dial the number with its own permissions',
     access: { section: 'calls', level: 'write' },
-    body: z.object({ extension: z.string().max(20), number: z.string().max(40) }).strict(),
-    responses: { 201: z.object({ callId: z.string() }).loose(), 400: errorSchema, 403: errorSchema, 404: errorSchema, 409: errorSchema, 503: errorSchema },
+    body: clickToCallRequestSchema,
+    responses: { 201: clickToCallResponseSchema, 400: errorSchema, 403: errorSchema, 404: errorSchema, 409: errorSchema, 503: errorSchema },
     handler: async ({ body }) => ({ status: 201, body: await calls().clickToCall(body) }),
   });
   r.add({
@@ -704,12 +714,9 @@ export function buildApi(deps: ApiDeps): RouteRegistry {
     summary: 'Blind-transfer the other party of a call to a number',
     access: { section: 'calls', level: 'write' },
     params: callIdParams,
-    body: z.object({ to: z.string().max(40) }).strict(),
-    responses: { 204: 'none', 400: errorSchema, 403: errorSchema, 404: errorSchema, 503: errorSchema },
-    handler: async ({ params, body }) => {
-      await calls().transfer(params.id, body);
-      return { status: 204 };
-    },
+    body: transferRequestSchema,
+    responses: { 200: z.object({ callId: z.string(), to: z.string() }).strict(), 400: errorSchema, 403: errorSchema, 404: errorSchema, 409: errorSchema, 503: errorSchema },
+    handler: async ({ params, body }) => ({ body: await calls().transfer(params.id, body) }),
   });
   r.add({
     method: 'get',
@@ -729,6 +736,8 @@ export function buildApi(deps: ApiDeps): RouteRegistry {
     .object({
       extension: z.string().regex(/^[0-9]{2,8}$/).optional(),
       types: z.string().max(200).optional(),
+      /** Replay up to this many recent call events first (a client that reconnects). */
+      recent: z.coerce.number().int().min(0).max(200).default(0),
     })
     .strict();
   r.add({
@@ -749,13 +758,16 @@ export function buildApi(deps: ApiDeps): RouteRegistry {
       const send = (event: string, data: unknown, id?: string) => res.write(`${id ? `id: ${id}\n` : ''}event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
       const onCall = (e: CallEvent) => {
         if (types && !types.has(e.type)) return;
-        if (query.extension && e.extension !== query.extension && e.caller.number !== query.extension && e.called.number !== query.extension) return;
+        if (query.extension && e.extension !== query.extension && !e.extensions?.includes(query.extension)) return;
         send(e.type, callEventSchema.parse(e), e.id);
       };
       const onApply = (s: unknown) => {
         if (!types || types.has('apply')) send('apply', { revision: config.revision(), apply: s });
       };
-      if (wantCalls && deps.callEvents) deps.callEvents.on('call', onCall);
+      if (wantCalls && deps.callEvents) {
+        for (const e of deps.callEvents.recent(query.recent).slice(-query.recent || 0)) if (query.recent > 0) onCall(e);
+        deps.callEvents.on('call', onCall);
+      }
       if (wantApply) {
         deps.apply.on('status', onApply);
         onApply(deps.apply.status);

@@ -32,6 +32,47 @@ export interface AriEndpoint {
   channels: number;
 }
 
+/** ARI's answer to a REST request that failed; status 0 when Asterisk could not be reached. */
+export class AriError extends Error {
+  readonly status: number;
+  constructor(status: number, message: string) {
+    super(message);
+    this.status = status;
+    this.name = 'AriError';
+  }
+}
+
+export interface AriOriginate {
+  /** Dial string of the channel to create, e.g. PJSIP/201 or Local/201@ctx. */
+  endpoint: string;
+  /** Where the channel continues once answered. */
+  context: string;
+  extension: string;
+  priority?: number;
+  /** Caller id of the new channel ("Name" <number> or a number); the called device shows it. */
+  callerId?: string;
+  /** Channel variables (and functions such as CALLERID(name)) set on the new channel. */
+  variables?: Record<string, string>;
+  /** Seconds to wait for an answer before giving up (ARI's default: 30). */
+  timeoutSeconds?: number;
+  /** Uniqueid to give the channel (and therefore the linkedid of every channel it leads to). */
+  channelId?: string;
+  /** Uniqueid of the ;2 half when the endpoint is a Local channel. */
+  otherChannelId?: string;
+}
+
+export interface AriChannel {
+  /** Asterisk's uniqueid. */
+  id: string;
+  name: string;
+  state: string;
+  caller: { name: string; number: string };
+  connected: { name: string; number: string };
+  dialplan: { context: string; exten: string; priority: number };
+  /** ISO 8601. */
+  creationtime: string;
+}
+
 /** Runs fn with console output swallowed (third-party notices must not pollute the logs). */
 async function quietly<T>(fn: () => Promise<T>): Promise<T> {
   const saved = { log: console.log, warn: console.warn, info: console.info, error: console.error };
@@ -153,6 +194,83 @@ export class AriClient extends EventEmitter {
       this.schedule();
     } finally {
       this.connecting = false;
+    }
+  }
+
+  // Channel control goes through ARI's REST interface with fetch, not ari-client's Swagger
+  // client: it keeps HTTP status codes (404 = no such channel) and takes a timeout.
+  private async rest(method: 'GET' | 'POST' | 'DELETE', path: string, query: Record<string, string | number | undefined> = {}, body?: unknown): Promise<unknown> {
+    const url = new URL(`${this.opts.url}/ari${path}`);
+    for (const [k, v] of Object.entries(query)) if (v !== undefined) url.searchParams.set(k, String(v));
+    const auth = Buffer.from(`${this.opts.username}:${this.opts.password}`).toString('base64');
+    let res: Response;
+    try {
+      res = await fetch(url, {
+        method,
+        headers: { authorization: `Basic ${auth}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+        signal: AbortSignal.timeout(10_000),
+      });
+    } catch (err) {
+      throw new AriError(0, `ARI is not reachable: ${(err as Error).message}`);
+    }
+    const text = await res.text();
+    let json: unknown;
+    try {
+      json = text ? JSON.parse(text) : undefined;
+    } catch {
+      json = undefined;
+    }
+    if (!res.ok) {
+      const message = (json as { message?: unknown } | undefined)?.message;
+      throw new AriError(res.status, typeof message === 'string' ? message : `ARI answered ${res.status}`);
+    }
+    return json;
+  }
+
+  /** Creates a channel that continues in the dialplan once answered; resolves with its id. */
+  async originate(req: AriOriginate): Promise<string> {
+    const channel = (await this.rest(
+      'POST',
+      '/channels',
+      {
+        endpoint: req.endpoint,
+        context: req.context,
+        extension: req.extension,
+        priority: req.priority ?? 1,
+        callerId: req.callerId,
+        timeout: req.timeoutSeconds,
+        channelId: req.channelId,
+        otherChannelId: req.otherChannelId,
+      },
+      { variables: req.variables ?? {} },
+    )) as { id: string };
+    return channel.id;
+  }
+
+  /** Hangs up any channel by id; false when there is no such channel (already gone). */
+  async hangup(channelId: string, reason = 'normal'): Promise<boolean> {
+    try {
+      await this.rest('DELETE', `/channels/${encodeURIComponent(channelId)}`, { reason });
+      return true;
+    } catch (err) {
+      if (err instanceof AriError && err.status === 404) return false;
+      throw err;
+    }
+  }
+
+  async listChannels(): Promise<AriChannel[]> {
+    return (await this.rest('GET', '/channels')) as AriChannel[];
+  }
+
+  /** A channel variable or function (e.g. CHANNEL(linkedid)); undefined when the channel is gone or it is unset. */
+  async getChannelVar(channelId: string, variable: string): Promise<string | undefined> {
+    try {
+      const r = (await this.rest('GET', `/channels/${encodeURIComponent(channelId)}/variable`, { variable })) as { value?: string };
+      return r.value;
+    } catch (err) {
+      if (err instanceof AriError && err.status === 404) return undefined;
+      throw err;
     }
   }
 
