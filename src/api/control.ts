@@ -46,6 +46,7 @@ function withLines<T>(fn: () => T, lineOf: (p: (string | number)[]) => number | 
 
 export interface PasswordReset {
   resetPassword(username: string, actor: Actor): Promise<string>;
+  addUserOneTime(username: string, role: string, actor: Actor): Promise<string>;
 }
 
 export function createControlApp(deps: { config: ConfigService; status: StatusSource; logger: Logger; users?: PasswordReset }): Express {
@@ -70,6 +71,11 @@ export function createControlApp(deps: { config: ConfigService; status: StatusSo
   app.post('/v1/users/:name/reset-password', async (req, res) => {
     if (!deps.users) throw new ValidationError('user management is not available', []);
     res.json({ username: req.params.name, password: await deps.users.resetPassword(req.params.name, actor) });
+  });
+  app.post('/v1/users/:name', async (req, res) => {
+    if (!deps.users) throw new ValidationError('user management is not available', []);
+    const role = typeof req.query.role === 'string' ? req.query.role : '';
+    res.json({ username: req.params.name, password: await deps.users.addUserOneTime(req.params.name, role, actor) });
   });
   app.get('/v1/status', async (_req, res) => {
     res.json(await deps.status());

@@ -7,6 +7,7 @@ import type { Logger } from '../lib/log.ts';
 import type { AuthService, Principal } from '../services/auth-service.ts';
 import { errorBody, errorHandler } from './errors.ts';
 import { buildApi, type ApiDeps } from './v1.ts';
+import { checkAccess } from './registry.ts';
 import { DOCS_PAGE, openApiDocument } from './openapi.ts';
 import { authenticate, sourceOf } from './session.ts';
 
@@ -47,16 +48,27 @@ export function createHttpApp(deps: HttpDeps): Express {
   const document = openApiDocument(registry, { version: deps.version });
 
   const api = express.Router();
-  // Backups can be larger than any other request; everything else stays small.
-  api.use('/backup/restore', express.raw({ type: ['application/gzip', 'application/octet-stream', 'application/x-gzip'], limit: '64mb' }));
-  api.use('/backup/restore', express.json({ limit: '64mb' }));
-  api.use(express.json({ limit: '1mb' }));
   api.use((req, res, next) => {
     res.setHeader('Cache-Control', 'no-store');
     res.setHeader('X-Content-Type-Options', 'nosniff');
     next();
   });
+  // Authentication needs no body: it runs first, so nobody anonymous gets a large body parsed.
   api.use(authenticate(deps.api.auth));
+  // Backups can be larger than any other request (for authorised callers); everything else stays small.
+  const restoreGate: express.RequestHandler = (req, _res, next) => {
+    const p = (req as Request & { principal?: Principal }).principal;
+    try {
+      checkAccess({ section: 'system', level: 'write' }, p);
+      next();
+    } catch (err) {
+      next(err);
+    }
+  };
+  api.use('/backup/restore', restoreGate);
+  api.use('/backup/restore', express.raw({ type: ['application/gzip', 'application/octet-stream', 'application/x-gzip'], limit: '64mb' }));
+  api.use('/backup/restore', express.json({ limit: '64mb' }));
+  api.use(express.json({ limit: '1mb' }));
   registry.mount(api, (req: Request) => {
     const p = (req as Request & { principal?: Principal }).principal;
     return { name: p?.name ?? 'anonymous', source: `api ${sourceOf(req)}` };

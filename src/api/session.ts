@@ -1,5 +1,6 @@
 // Authentication of API requests: a browser session cookie (HttpOnly, SameSite=Strict, with a
 // CSRF token echoed in a header on every write) or an API token (Authorization: Bearer).
+import { timingSafeEqual } from 'node:crypto';
 import type { NextFunction, Request, Response } from 'express';
 import type { AuthService, Principal } from '../services/auth-service.ts';
 import { ForbiddenError } from '../domain/errors.ts';
@@ -29,6 +30,13 @@ export function sourceOf(req: Request): string {
 
 const SAFE = new Set(['GET', 'HEAD', 'OPTIONS']);
 
+function sameSecret(given: string | string[] | undefined, expected: string | undefined): boolean {
+  if (typeof given !== 'string' || !expected) return false;
+  const a = Buffer.from(given);
+  const b = Buffer.from(expected);
+  return a.length === b.length && timingSafeEqual(a, b);
+}
+
 export function authenticate(auth: AuthService) {
   return (req: Request, _res: Response, next: NextFunction): void => {
     let principal: Principal | undefined;
@@ -41,7 +49,7 @@ export function authenticate(auth: AuthService) {
         principal = auth.fromSession(sid);
         // A cookie rides along with any cross-site request; a write must prove it came from
         // our own page, which alone can read the CSRF cookie and copy it into the header.
-        if (principal && !SAFE.has(req.method) && req.headers[CSRF_HEADER] !== principal.csrf) {
+        if (principal && !SAFE.has(req.method) && !sameSecret(req.headers[CSRF_HEADER], principal.csrf)) {
           next(new ForbiddenError(`missing or wrong ${CSRF_HEADER} header (browser sessions must echo the ${CSRF_COOKIE} cookie)`));
           return;
         }

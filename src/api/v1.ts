@@ -2,7 +2,7 @@
 // also produces the OpenAPI document. Handlers are thin: parse → service → shape the answer.
 import type { EventEmitter } from 'node:events';
 import { z } from 'zod';
-import { COLLECTIONS, maskItem, type Collection } from '../domain/collections.ts';
+import { COLLECTIONS, collectionOfType, maskItem, type Collection } from '../domain/collections.ts';
 import { LEVELS, SECTIONS, allows, permissionsSchema, roleSchema, userSchema } from '../domain/auth.ts';
 import { callEventSchema, type CallEvent } from '../domain/calls.ts';
 import {
@@ -15,7 +15,7 @@ import {
   type ClickToCallResponse,
   type TransferRequest,
 } from '../domain/call-control.ts';
-import { NotFoundError, UnavailableError, ValidationError } from '../domain/errors.ts';
+import { ForbiddenError, NotFoundError, UnavailableError, ValidationError } from '../domain/errors.ts';
 import { systemSchema, CALL_EVENT_TYPES } from '../domain/model.ts';
 import { generateSecret, passwordProblems } from '../domain/password.ts';
 import type { AuthService, Principal } from '../services/auth-service.ts';
@@ -121,8 +121,8 @@ const auditQuery = z
     action: z.string().max(100).optional(),
     objectType: z.string().max(100).optional(),
     objectKey: z.string().max(100).optional(),
-    from: z.string().max(40).optional(),
-    to: z.string().max(40).optional(),
+    from: z.iso.datetime({ offset: true }).optional(),
+    to: z.iso.datetime({ offset: true }).optional(),
     format: z.enum(['json', 'csv']).default('json'),
   })
   .strict();
@@ -312,7 +312,7 @@ export function buildApi(deps: ApiDeps): RouteRegistry {
     access: { section: 'users', level: 'write' },
     body: authSchemas.userCreateSchema,
     responses: { 201: publicUserSchema, 400: errorSchema, 409: errorSchema },
-    handler: async ({ body, actor }) => ({ status: 201, body: await auth.createUser(body, actor) }),
+    handler: async ({ body, actor, principal }) => ({ status: 201, body: await auth.createUser(body, actor, principal) }),
   });
   for (const [method, partial] of [['put', false], ['patch', true]] as const) {
     r.add({
@@ -322,9 +322,9 @@ export function buildApi(deps: ApiDeps): RouteRegistry {
       summary: partial ? 'Change some fields of a user (a new password is temporary)' : 'Replace a user (a new password is temporary)',
       access: { section: 'users', level: 'write' },
       params: keyParams,
-      body: partial ? authSchemas.userUpdateSchema.partial() : authSchemas.userUpdateSchema.omit({ username: true }).extend({ username: z.string().optional() }),
+      body: partial ? authSchemas.userPatchSchema : authSchemas.userUpdateSchema.omit({ username: true }).extend({ username: z.string().optional() }),
       responses: { 200: publicUserSchema, 400: errorSchema, 404: errorSchema, 409: errorSchema },
-      handler: async ({ params, body, actor }) => ({ body: await auth.updateUser(params.key, body, actor, partial) }),
+      handler: async ({ params, body, actor, principal }) => ({ body: await auth.updateUser(params.key, body, actor, partial, principal) }),
     });
   }
   r.add({
@@ -335,8 +335,8 @@ export function buildApi(deps: ApiDeps): RouteRegistry {
     access: { section: 'users', level: 'write' },
     params: keyParams,
     responses: { 204: 'none', 404: errorSchema, 409: errorSchema },
-    handler: ({ params, actor }) => {
-      auth.deleteUser(params.key, actor);
+    handler: ({ params, actor, principal }) => {
+      auth.deleteUser(params.key, actor, principal);
       return { status: 204 };
     },
   });
@@ -367,7 +367,7 @@ export function buildApi(deps: ApiDeps): RouteRegistry {
     access: { section: 'users', level: 'write' },
     docBody: roleSchema,
     responses: { 201: roleSchema, 400: errorSchema, 409: errorSchema },
-    handler: ({ req, actor }) => ({ status: 201, body: auth.putRole(undefined, req.body, actor, 'create') }),
+    handler: ({ req, actor, principal }) => ({ status: 201, body: auth.putRole(undefined, req.body, actor, 'create', principal) }),
   });
   for (const method of ['put', 'patch'] as const) {
     r.add({
@@ -379,7 +379,7 @@ export function buildApi(deps: ApiDeps): RouteRegistry {
       params: keyParams,
       docBody: method === 'put' ? roleSchema : z.record(z.string(), z.unknown()),
       responses: { 200: roleSchema, 400: errorSchema, 404: errorSchema, 409: errorSchema },
-      handler: ({ req, params, actor }) => ({ body: auth.putRole(params.key, req.body, actor, method === 'put' ? 'replace' : 'patch') }),
+      handler: ({ req, params, actor, principal }) => ({ body: auth.putRole(params.key, req.body, actor, method === 'put' ? 'replace' : 'patch', principal) }),
     });
   }
   r.add({
@@ -390,8 +390,8 @@ export function buildApi(deps: ApiDeps): RouteRegistry {
     access: { section: 'users', level: 'write' },
     params: keyParams,
     responses: { 204: 'none', 404: errorSchema, 409: errorSchema },
-    handler: ({ params, actor }) => {
-      auth.deleteRole(params.key, actor);
+    handler: ({ params, actor, principal }) => {
+      auth.deleteRole(params.key, actor, principal);
       return { status: 204 };
     },
   });
@@ -608,11 +608,16 @@ export function buildApi(deps: ApiDeps): RouteRegistry {
     access: { section: 'system', level: 'write' },
     bodyType: 'application/gzip',
     responses: { 200: z.object({ revision: z.number().int(), changes: z.number().int(), apply: applyResultSchema.optional() }).strict(), 400: errorSchema, 409: errorSchema },
-    handler: async ({ req, actor }) => {
+    handler: async ({ req, actor, principal }) => {
+      // A restore replaces every object and the custom roles: it needs write on all of it, and
+      // the roles it brings may not exceed the caller's own rights.
+      for (const section of new Set([...COLLECTIONS.map((c) => c.section), 'system', 'routing', 'users'] as const)) {
+        if (!allows(principal!.permissions, section, 'write')) throw new ForbiddenError(`a restore replaces everything: it needs write on ${section}`);
+      }
       const body: unknown = req.body;
       if (body === undefined || (Buffer.isBuffer(body) && body.length === 0))
         throw new ValidationError('send the archive as the request body (Content-Type: application/gzip or application/json)', []);
-      const out = await deps.backup.restore(body, actor);
+      const out = await deps.backup.restore(body, actor, principal!.permissions);
       return { body: { revision: out.revision, changes: out.changes.length, ...(out.apply ? { apply: out.apply } : {}) } };
     },
   });
@@ -663,7 +668,13 @@ export function buildApi(deps: ApiDeps): RouteRegistry {
     access: { section: 'system', level: 'write' },
     params: z.object({ id: z.coerce.number().int().min(1) }).strict(),
     responses: { 200: z.object({ revision: z.number().int(), changes: z.array(changeSchema), apply: applyResultSchema.optional() }).strict(), 404: errorSchema, 409: errorSchema, 400: errorSchema },
-    handler: async ({ params, actor }) => {
+    handler: async ({ params, actor, principal }) => {
+      // Reverting writes whatever the entry touched: the caller needs write on each of those sections.
+      const entry = config.auditEntry(params.id);
+      for (const u of entry?.undo ?? []) {
+        const section = collectionOfType(u.type)?.section ?? (u.type === 'system' ? 'system' : 'routing');
+        if (!allows(principal!.permissions, section, 'write')) throw new ForbiddenError(`reverting entry ${params.id} changes ${u.type} ${u.key}: it needs write on ${section}`);
+      }
       const out = await config.revert(params.id, actor);
       return { body: { revision: out.revision, changes: out.changes, ...(out.apply ? { apply: out.apply } : {}) } };
     },

@@ -260,8 +260,9 @@ export class Applier extends EventEmitter {
     const names = [...new Set([...Object.keys(running), ...Object.keys(files)])].sort();
     const out: ConfigPreview['files'] = [];
     for (const name of names) {
-      const before = running[name];
-      const after = files[name];
+      // Secrets stay out of the preview: it is a view for people, and diffs get copied around.
+      const before = maskSecretLines(running[name]);
+      const after = maskSecretLines(files[name]);
       if (before === after) out.push({ name, status: 'unchanged' });
       else
         out.push({
@@ -351,4 +352,9 @@ async function reloadWithRetry(target: ConfigTarget, module: string): Promise<vo
       throw err;
     }
   }
+}
+
+/** Values of password=/secret= lines replaced (SIP, AMI, ARI credentials in the rendered files). */
+export function maskSecretLines(text: string | undefined): string | undefined {
+  return text?.replace(/^(\s*(?:password|secret)\s*=\s*).*$/gim, '$1********');
 }

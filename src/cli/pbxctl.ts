@@ -58,7 +58,7 @@ function printChanges(changes: Change[]): void {
   process.stdout.write(`${changes.length} change(s)\n`);
 }
 
-const USAGE = 'usage: pbxctl [--socket PATH] export | diff -f FILE | apply -f FILE | status | reset-password USER\n';
+const USAGE = 'usage: pbxctl [--socket PATH] export | diff -f FILE | apply -f FILE | status | reset-password USER | add-user USER ROLE\n';
 
 export async function main(argv: string[]): Promise<number> {
   const args = [...argv];
@@ -134,6 +134,21 @@ export async function main(argv: string[]): Promise<number> {
         for (const d of devices) process.stdout.write(`  ${d.endpoint} ${d.uri} ${d.status}\n`);
         process.stdout.write(`active calls: ${s.activeCalls}\n`);
         return s.health.status === 'ok' ? 0 : 1;
+      }
+      case 'add-user': {
+        const [, user, role] = rest;
+        if (!user || !role || !/^[a-z][a-z0-9._-]{1,31}$/.test(user) || !/^[a-z][a-z0-9_-]{1,31}$/.test(role)) {
+          process.stderr.write('pbxctl add-user: USER and ROLE are required (e.g. add-user dpo privacy-admin)\n');
+          return 2;
+        }
+        const r = await call(socket, 'POST', `/v1/users/${user}?role=${role}`, '');
+        const body = JSON.parse(r.body) as ErrorBody & { password?: string };
+        if (body.error) {
+          printError('', body.error);
+          return 1;
+        }
+        process.stdout.write(`user ${user} (${role}) created; one-time password: ${body.password}\n(it must be changed at the first login)\n`);
+        return 0;
       }
       case 'reset-password': {
         const user = rest[1];

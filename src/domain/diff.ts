@@ -62,11 +62,15 @@ export function diffConfigs(before: PbxConfig, after: PbxConfig): ConfigChange[]
   changes.push(...diffList('webhook', before.webhooks, after.webhooks, (w) => w.name));
   if (stable(before.outbound.emergency) !== stable(after.outbound.emergency))
     changes.push({ object: 'emergency numbers', key: 'emergency', change: 'changed', before: before.outbound.emergency, after: after.outbound.emergency });
-  // Order matters for trunks (emergency failover order), rules and classes (match order):
-  // a reorder is a change.
-  const order = (c: PbxConfig) => stable([c.trunks.map((t) => t.name), c.outbound.rules.map((r) => r.name), c.outbound.classes.map((x) => x.name)]);
-  if (changes.length === 0 && order(before) !== order(after))
-    changes.push({ object: 'outbound order', key: 'outbound', change: 'changed' });
+  // Order matters for trunks (emergency failover order), rules and classes (match order): a
+  // change of the relative order of the objects on both sides is a change of its own.
+  for (const [object, b, a] of [
+    ['trunk order', before.trunks.map((t) => t.name), after.trunks.map((t) => t.name)],
+    ['outbound rule order', before.outbound.rules.map((r) => r.name), after.outbound.rules.map((r) => r.name)],
+    ['calling class order', before.outbound.classes.map((c) => c.name), after.outbound.classes.map((c) => c.name)],
+  ] as const) {
+    if (relativeOrderChanged(b, a)) changes.push({ object, key: 'order', change: 'changed', before: b, after: a });
+  }
   return changes;
 }
 
@@ -75,4 +79,13 @@ export function summarizeChanges(changes: ConfigChange[]): string {
   const counts = new Map<string, number>();
   for (const c of changes) counts.set(c.change, (counts.get(c.change) ?? 0) + 1);
   return [...counts].map(([k, n]) => `${n} ${k}`).join(', ');
+}
+
+/** Whether the objects present in both lists appear in a different order. */
+export function relativeOrderChanged(before: readonly string[], after: readonly string[]): boolean {
+  const inAfter = new Set(after);
+  const inBefore = new Set(before);
+  const b = before.filter((k) => inAfter.has(k));
+  const a = after.filter((k) => inBefore.has(k));
+  return b.some((k, i) => a[i] !== k);
 }

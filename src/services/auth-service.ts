@@ -114,11 +114,27 @@ function passwordError(password: string, username: string): ValidationError | un
   return problems.length ? new ValidationError('the password is too weak', problems.map((message) => ({ path: ['password'], message }))) : undefined;
 }
 
+const RANK = { none: 0, read: 1, write: 2 } as const;
+
+/**
+ * Nobody hands out more than they hold: a role, a user's role, or a user whose role exceeds the
+ * caller's is out of reach. `by` undefined is root on the box (pbxctl), which holds everything.
+ */
+function assertWithin(by: Principal | undefined, perms: Permissions, what: string): void {
+  if (!by) return;
+  for (const s of SECTIONS) {
+    const want = levelOf(perms, s);
+    if (RANK[want] > RANK[levelOf(by.permissions, s)]) throw new ForbiddenError(`${what} has ${want} on ${s}, which you do not have`);
+  }
+}
+
 export class AuthService {
   private readonly store: AuthStore;
   private readonly audit: Audit;
   private readonly o: Required<AuthOptions>;
-  private readonly failures = new Map<string, { count: number; first: number; lockedUntil?: number }>();
+  private readonly failures = new Map<string, { count: number; first: number; lockedUntil?: number; refusedLogged?: boolean }>();
+  /** Password checks under way per key: counted as failures until they end, so parallel guesses cannot outrun the lockout. */
+  private readonly inFlight = new Map<string, number>();
 
   constructor(store: AuthStore, audit: Audit, options: AuthOptions = {}) {
     this.store = store;
@@ -157,11 +173,24 @@ export class AuthService {
 
   // ---- login throttling -----------------------------------------------------------------
 
-  private lockedFor(key: string): number {
+  private lockedFor(key: string, limit: number): number {
     const f = this.failures.get(key);
     const now = this.o.now();
     if (f?.lockedUntil && f.lockedUntil > now) return Math.ceil((f.lockedUntil - now) / 1000);
+    const recent = f && now - f.first <= this.o.lockoutMs && !f.lockedUntil ? f.count : 0;
+    if (recent + (this.inFlight.get(key) ?? 0) >= limit) return Math.ceil(this.o.lockoutMs / 1000);
     return 0;
+  }
+
+  private reserve(keys: string[]): () => void {
+    for (const k of keys) this.inFlight.set(k, (this.inFlight.get(k) ?? 0) + 1);
+    return () => {
+      for (const k of keys) {
+        const n = (this.inFlight.get(k) ?? 1) - 1;
+        if (n <= 0) this.inFlight.delete(k);
+        else this.inFlight.set(k, n);
+      }
+    };
   }
 
   private fail(key: string, limit: number): boolean {
@@ -170,7 +199,10 @@ export class AuthService {
     if (!f || now - f.first > this.o.lockoutMs || (f.lockedUntil !== undefined && f.lockedUntil <= now)) f = { count: 0, first: now };
     f.count++;
     const locked = f.count >= limit;
-    if (locked) f.lockedUntil = now + this.o.lockoutMs;
+    if (locked) {
+      f.lockedUntil = now + this.o.lockoutMs;
+      f.refusedLogged = false;
+    }
     this.failures.set(key, f);
     // Keep the table bounded against a flood of random user names.
     if (this.failures.size > 10_000) {
@@ -201,13 +233,24 @@ export class AuthService {
     const actor: Actor = { name: username.slice(0, 64), source };
     const userKey = `user:${username.toLowerCase().slice(0, 64)}`;
     const addrKey = `address:${source}`;
-    const wait = Math.max(this.lockedFor(userKey), this.lockedFor(addrKey));
+    const wait = Math.max(this.lockedFor(userKey, this.o.userFailures), this.lockedFor(addrKey, this.o.addressFailures));
     if (wait > 0) {
-      this.audit.record(actor, 'auth.login_refused', { type: 'user', key: actor.name }, `login refused: locked out for ${wait} s more`);
+      // One audit row per key and lockout: refused attempts cost nothing, they must not fill the disk.
+      const f = this.failures.get(userKey) ?? this.failures.get(addrKey);
+      if (f && !f.refusedLogged) {
+        f.refusedLogged = true;
+        this.audit.record(actor, 'auth.login_refused', { type: 'user', key: actor.name }, `login refused: locked out for ${wait} s more (further refusals not logged)`);
+      }
       throw new LockedOutError(`too many failed logins; try again in ${Math.ceil(wait / 60)} minute(s)`, wait);
     }
     const user = this.store.user(username);
-    const ok = await verifyPassword(password, user?.passwordHash ?? DUMMY_HASH);
+    const release = this.reserve([userKey, addrKey]);
+    let ok: boolean;
+    try {
+      ok = await verifyPassword(password, user?.passwordHash ?? DUMMY_HASH);
+    } finally {
+      release();
+    }
     if (!user || !ok) {
       const userLocked = this.fail(userKey, this.o.userFailures);
       const addrLocked = this.fail(addrKey, this.o.addressFailures);
@@ -322,11 +365,12 @@ export class AuthService {
     return publicUser(u);
   }
 
-  async createUser(input: unknown, actor: Actor): Promise<PublicUser> {
+  async createUser(input: unknown, actor: Actor, by?: Principal): Promise<PublicUser> {
     const parsed = userCreateSchema.safeParse(input);
     if (!parsed.success) throw zodError(parsed.error);
     const { password, ...user } = parsed.data;
     if (!this.store.role(user.role)) throw new ValidationError('unknown role', [{ path: ['role'], message: `role "${user.role}" does not exist` }]);
+    assertWithin(by, this.permissionsOf(user.role), `role ${user.role}`);
     const weak = passwordError(password, user.username);
     if (weak) throw weak;
     if (this.store.user(user.username)) throw new ConflictError(`user ${user.username} already exists`, [{ path: ['username'], message: 'already exists' }]);
@@ -341,9 +385,10 @@ export class AuthService {
     return publicUser(stored);
   }
 
-  async updateUser(username: string, input: unknown, actor: Actor, partial: boolean): Promise<PublicUser> {
+  async updateUser(username: string, input: unknown, actor: Actor, partial: boolean, by?: Principal): Promise<PublicUser> {
     const current = this.store.user(username);
     if (!current) throw new NotFoundError(`user ${username} does not exist`);
+    assertWithin(by, this.permissionsOf(current.role), `user ${username}`);
     const { passwordHash: _h, mustChangePassword: _m, ...plain } = current;
     const merged = partial ? { ...plain, ...(input as object) } : { username, ...(input as object) };
     const parsed = userUpdateSchema.safeParse(merged);
@@ -351,6 +396,7 @@ export class AuthService {
     const { password, ...user } = parsed.data;
     if (user.username !== username) throw new ValidationError('the user name cannot be changed', [{ path: ['username'], message: 'must stay ' + username }]);
     if (!this.store.role(user.role)) throw new ValidationError('unknown role', [{ path: ['role'], message: `role "${user.role}" does not exist` }]);
+    assertWithin(by, this.permissionsOf(user.role), `role ${user.role}`);
     let hash = current.passwordHash;
     let mustChange = current.mustChangePassword;
     if (password !== undefined) {
@@ -371,13 +417,17 @@ export class AuthService {
     return publicUser(next);
   }
 
-  deleteUser(username: string, actor: Actor): void {
+  deleteUser(username: string, actor: Actor, by?: Principal): void {
     const current = this.store.user(username);
     if (!current) throw new NotFoundError(`user ${username} does not exist`);
-    if (username === actor.name) throw new ConflictError('you cannot delete your own user');
+    assertWithin(by, this.permissionsOf(current.role), `user ${username}`);
+    const self = by?.kind === 'token' ? this.store.token(by.tokenId ?? '')?.createdBy : (by?.name ?? actor.name);
+    if (username === self) throw new ConflictError('you cannot delete your own user');
     this.audit.transaction(() => {
       this.ensureAnAdminRemains(username, undefined);
       this.store.deleteUser(username);
+      // Their tokens go with them (a user created later under the same name must not inherit them).
+      for (const t of this.store.tokens()) if (t.createdBy === username && !t.revokedAt) this.store.revokeToken(t.id, this.iso());
       this.audit.record(actor, 'user.delete', { type: 'user', key: username }, `user ${username} deleted`, [{ object: 'user', key: username, change: 'removed', before: publicUser(current) }]);
     });
   }
@@ -388,6 +438,16 @@ export class AuthService {
     const others = this.store.users().filter((u) => u.username !== changing && canManage(u.role));
     if (others.length === 0 && !(newRole && canManage(newRole)))
       throw new ConflictError('this is the last user who can manage users; give another user that right first');
+  }
+
+  /**
+   * Root on the box (pbxctl) creates a user with any role — the only way to create the first
+   * privacy admin, since nobody in the GUI holds rights they could hand out. One-time password.
+   */
+  async addUserOneTime(username: string, role: string, actor: Actor): Promise<string> {
+    const password = randomBytes(12).toString('base64url');
+    await this.createUser({ username, role, password }, actor);
+    return password;
   }
 
   /**
@@ -439,14 +499,16 @@ export class AuthService {
     return { ...r, builtIn: BUILTIN_ROLES.some((b) => b.name === name) };
   }
 
-  putRole(name: string | undefined, input: unknown, actor: Actor, mode: 'create' | 'replace' | 'patch'): Role {
+  putRole(name: string | undefined, input: unknown, actor: Actor, mode: 'create' | 'replace' | 'patch', by?: Principal): Role {
     const current = name ? this.store.role(name) : undefined;
     if (name && !current) throw new NotFoundError(`role ${name} does not exist`);
+    if (current) assertWithin(by, current.permissions, `role ${current.name}`);
     if (current && BUILTIN_ROLES.some((b) => b.name === current.name)) throw new ConflictError(`role ${current.name} is built in and cannot be changed`);
     const merged = mode === 'patch' ? { ...current, ...(input as object) } : mode === 'replace' ? { name, ...(input as object) } : input;
     const parsed = roleSchema.safeParse(merged);
     if (!parsed.success) throw zodError(parsed.error);
     const role = parsed.data;
+    assertWithin(by, role.permissions, 'the role');
     if (name && role.name !== name) throw new ValidationError('the role name cannot be changed', [{ path: ['name'], message: `must stay ${name}` }]);
     if (!name && this.store.role(role.name)) throw new ConflictError(`role ${role.name} already exists`, [{ path: ['name'], message: 'already exists' }]);
     this.audit.transaction(() => {
@@ -459,9 +521,10 @@ export class AuthService {
     return role;
   }
 
-  deleteRole(name: string, actor: Actor): void {
+  deleteRole(name: string, actor: Actor, by?: Principal): void {
     const current = this.store.role(name);
     if (!current) throw new NotFoundError(`role ${name} does not exist`);
+    assertWithin(by, current.permissions, `role ${name}`);
     if (BUILTIN_ROLES.some((b) => b.name === name)) throw new ConflictError(`role ${name} is built in and cannot be deleted`);
     const users = this.store.usersWithRole(name);
     if (users.length) throw new ConflictError(`role ${name} is still used`, users.map((u) => ({ path: ['users'], message: `user ${u}` })));
@@ -500,8 +563,13 @@ export class AuthService {
 const password = z.string().min(1, 'required').max(256, 'at most 256 characters');
 const userCreateSchema = userSchema.extend({ password });
 const userUpdateSchema = userSchema.extend({ password: password.optional() });
+/** PATCH: every field optional and no defaults (a default would overwrite the stored value). */
+const userPatchSchema = z
+  .object({ username: userSchema.shape.username, role: userSchema.shape.role, fullName: userSchema.shape.fullName, language: z.enum(['en', 'it']), password })
+  .partial()
+  .strict();
 const tokenInputSchema = z.object({ name: z.string().trim().min(1).max(64).regex(/^[A-Za-z0-9 ._-]+$/, 'letters, digits, space . _ -'), scopes: tokenScopesSchema }).strict();
-export const authSchemas = { userCreateSchema, userUpdateSchema, tokenInputSchema };
+export const authSchemas = { userCreateSchema, userUpdateSchema, userPatchSchema, tokenInputSchema };
 
 export function zodError(error: z.ZodError, message = 'the request is invalid'): ValidationError {
   return new ValidationError(

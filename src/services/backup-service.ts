@@ -5,11 +5,14 @@
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { z } from 'zod';
 import { MODEL_VERSION } from '../domain/model.ts';
-import { roleSchema, BUILTIN_ROLES, type Role } from '../domain/auth.ts';
-import { ValidationError } from '../domain/errors.ts';
+import { roleSchema, BUILTIN_ROLES, SECTIONS, levelOf, allows, type Level, type Permissions, type Role } from '../domain/auth.ts';
+import { ForbiddenError, PbxError, ValidationError } from '../domain/errors.ts';
+
+const allowsLevel = (p: Permissions, s: (typeof SECTIONS)[number], want: Level) => want === 'none' || allows(p, s, want);
 import type { Actor, ConfigService, ReplaceResult } from './config-service.ts';
 
 export const BACKUP_FORMAT = 'pbx-appliance-backup';
+const MAX_EXPANDED = 256 * 1024 * 1024;
 
 const envelopeSchema = z.object({ format: z.literal(BACKUP_FORMAT), schemaVersion: z.number().int() }).loose();
 const backupSchema = z
@@ -57,8 +60,11 @@ export class BackupService {
     if (Buffer.isBuffer(data)) {
       let text: string;
       try {
-        text = data[0] === 0x1f && data[1] === 0x8b ? gunzipSync(data).toString('utf8') : data.toString('utf8');
-      } catch {
+        // Bounded: a small archive must not expand into gigabytes (a gzip bomb).
+        text = data[0] === 0x1f && data[1] === 0x8b ? gunzipSync(data, { maxOutputLength: MAX_EXPANDED }).toString('utf8') : data.toString('utf8');
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE')
+          throw new PbxError('payload_too_large', `the archive expands to more than ${MAX_EXPANDED / 1024 / 1024} MB`);
         throw new ValidationError('the backup is not a readable archive (gzip or JSON)', [{ path: [], message: 'corrupt gzip data' }]);
       }
       try {
@@ -77,14 +83,23 @@ export class BackupService {
     const parsed = backupSchema.safeParse(doc);
     if (!parsed.success)
       throw new ValidationError('the backup is invalid', parsed.error.issues.map((i) => ({ path: i.path.filter((p): p is string | number => typeof p !== 'symbol'), message: i.message })));
+    const names = parsed.data.roles.map((r) => r.name);
+    const dup = names.find((n, i) => names.indexOf(n) !== i);
+    if (dup) throw new ValidationError('the backup names a role twice', [{ path: ['roles'], message: `role ${dup} appears twice` }]);
     const builtin = parsed.data.roles.find((r) => BUILTIN_ROLES.some((b) => b.name === r.name));
     if (builtin) throw new ValidationError('the backup redefines a built-in role', [{ path: ['roles'], message: `role ${builtin.name} is built in` }]);
     return parsed.data;
   }
 
   /** One audited change: the model and the custom roles together, validated like any change. */
-  restore(data: Buffer | unknown, actor: Actor): Promise<ReplaceResult> {
+  restore(data: Buffer | unknown, actor: Actor, ceiling?: Permissions): Promise<ReplaceResult> {
     const doc = this.parse(data);
+    if (ceiling) {
+      for (const r of doc.roles)
+        for (const s of SECTIONS)
+          if (!allowsLevel(ceiling, s, levelOf(r.permissions, s)))
+            throw new ForbiddenError(`the backup's role ${r.name} has ${levelOf(r.permissions, s)} on ${s}, which you do not have`);
+    }
     return this.config.mutate(actor, { action: 'backup.restore', type: 'configuration', key: '*' }, () => doc.config, {
       alsoInTransaction: () => this.roles.replaceCustomRoles(doc.roles),
     });

@@ -191,10 +191,12 @@ function undoOf(before: PbxConfig, changes: ConfigChange[]): UndoItem[] {
     } else if (c.object === 'system') out.push({ type: 'system', key: 'settings', before: structuredClone(before.system) });
     else if (c.object === 'emergency numbers') out.push({ type: 'emergency numbers', key: 'emergency', before: [...before.outbound.emergency] });
   }
-  // Orders matter (failover and match order): restore them too.
-  out.push({ type: 'order', key: 'trunks', before: before.trunks.map((t) => t.name) });
-  out.push({ type: 'order', key: 'outbound rules', before: before.outbound.rules.map((r) => r.name) });
-  out.push({ type: 'order', key: 'calling classes', before: before.outbound.classes.map((r) => r.name) });
+  // Orders this change made (a move, a reordered import): restored too; others are left alone.
+  for (const c of changes) {
+    if (c.object === 'trunk order') out.push({ type: 'order', key: 'trunks', before: before.trunks.map((t) => t.name) });
+    if (c.object === 'outbound rule order') out.push({ type: 'order', key: 'outbound rules', before: before.outbound.rules.map((r) => r.name) });
+    if (c.object === 'calling class order') out.push({ type: 'order', key: 'calling classes', before: before.outbound.classes.map((r) => r.name) });
+  }
   return out;
 }
 
@@ -202,8 +204,14 @@ function applyUndo(draft: PbxConfig, undo: UndoItem[]): void {
   for (const u of undo) {
     const col = collectionOfType(u.type);
     if (col) {
-      const items = col.get(draft).filter((i) => keyOf(col, i) !== u.key);
-      if (u.before) items.splice(Math.min(Math.max(u.index ?? items.length, 0), items.length), 0, u.before as Record<string, unknown>);
+      // Changed objects are restored where they are now (a later move stays); deleted ones come
+      // back at their old place; created ones go.
+      const items = [...col.get(draft)];
+      const at = items.findIndex((i) => keyOf(col, i) === u.key);
+      if (!u.before) {
+        if (at >= 0) items.splice(at, 1);
+      } else if (at >= 0) items[at] = u.before as Record<string, unknown>;
+      else items.splice(Math.min(Math.max(u.index ?? items.length, 0), items.length), 0, u.before as Record<string, unknown>);
       col.set(draft, items);
     } else if (u.type === 'system') draft.system = u.before as PbxConfig['system'];
     else if (u.type === 'emergency numbers') draft.outbound.emergency = u.before as string[];

@@ -32,13 +32,14 @@ export interface WriteResult<T> {
 
 type Item = Record<string, unknown>;
 
-/** RFC 7386 JSON merge patch. */
-export function mergePatch(target: unknown, patch: unknown): unknown {
+/** RFC 7386 JSON merge patch. The model is shallow: a deeper patch is refused, not recursed into. */
+export function mergePatch(target: unknown, patch: unknown, depth = 0): unknown {
   if (patch === null || typeof patch !== 'object' || Array.isArray(patch)) return patch;
+  if (depth > 16) throw new ValidationError('the patch is nested too deeply', [{ path: [], message: 'at most 16 levels' }]);
   const out: Record<string, unknown> = target && typeof target === 'object' && !Array.isArray(target) ? { ...(target as Item) } : {};
   for (const [k, v] of Object.entries(patch as Item)) {
     if (v === null) delete out[k];
-    else out[k] = mergePatch(out[k], v);
+    else out[k] = mergePatch(out[k], v, depth + 1);
   }
   return out;
 }

@@ -3,6 +3,8 @@
 // route declared with the wrong section fails this test, and so does a check not enforced.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { join } from 'node:path';
 import { startApiDaemon, adminSession, sessionOf, type ApiClient, type ApiDaemon } from '../lib/api.ts';
 
 type Need = 'public' | 'self' | 'authenticated' | `${'read' | 'write'}:${string}`;
@@ -48,9 +50,17 @@ before(async () => {
   for (const [role, permissions] of Object.entries(ROLES)) {
     if (role === 'admin') continue;
     if (Object.keys(permissions).length) assert.equal((await admin.post('/roles', { name: role, permissions })).status, 201);
-    const temp = 'Temp-Pass-9xQ-Lmn';
+    let temp = 'Temp-Pass-9xQ-Lmn';
     const user = `u-${role}`;
-    assert.equal((await admin.post('/users', { username: user, role, password: temp })).status, 201);
+    if (role === 'privacy-admin') {
+      // Only root on the box (pbxctl) creates the privacy admin: the admin cannot hand out privacy.
+      const out = await new Promise<string>((resolve, reject) =>
+        execFile(process.execPath, [join(import.meta.dirname, '../../src/cli/pbxctl.ts'), '--socket', d.daemon.config.controlSocket, 'add-user', user, role], (err, stdout) =>
+          err ? reject(err) : resolve(stdout),
+        ),
+      );
+      temp = /one-time password: (\S+)/.exec(out)![1]!;
+    } else assert.equal((await admin.post('/users', { username: user, role, password: temp })).status, 201);
     const first = d.anon.with(sessionOf(await d.anon.post('/auth/login', { username: user, password: temp })));
     assert.equal((await first.post('/auth/password', { currentPassword: temp, newPassword: 'Own-Pass-4kT-Rzw' })).status, 204);
     clients[role] = d.anon.with(sessionOf(await d.anon.post('/auth/login', { username: user, password: 'Own-Pass-4kT-Rzw' })));

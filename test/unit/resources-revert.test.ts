@@ -107,3 +107,16 @@ test('only new or changed secrets are judged: a weak one already stored does not
     (e: ValidationError) => e instanceof ValidationError && e.fields[0]!.path.join('.') === 'devices.0.password',
   );
 });
+
+test('reverting a change does not undo a later reorder it did not make', async () => {
+  const { resources, service } = setup();
+  const trunks = col('trunks');
+  await resources.create(trunks, { name: 'ta', type: 'ip', host: '192.0.2.1' }, actor);
+  await resources.create(trunks, { name: 'tb', type: 'ip', host: '192.0.2.2' }, actor);
+  await resources.replace(trunks, 'ta', { type: 'ip', host: '192.0.2.9' }, actor, 'patch');
+  const change = service.auditLog({ limit: 1 })[0]!;
+  await resources.move(trunks, 'tb', 0, actor);
+  await service.revert(change.id, actor);
+  assert.deepEqual(service.get().trunks.map((t) => t.name), ['tb', 'ta']);
+  assert.equal(service.get().trunks[1]!.host, '192.0.2.1');
+});

@@ -79,7 +79,7 @@ test('reordering trunks is a change (emergency calls try trunks in this order)',
   const { service } = setup();
   await service.replace(config, actor);
   const swapped = { ...config, trunks: [...config.trunks].reverse() };
-  assert.deepEqual(service.diff(swapped).map((c) => c.object), ['outbound order']);
+  assert.deepEqual(service.diff(swapped).map((c) => c.object), ['trunk order']);
 });
 
 test('an invalid configuration writes nothing and applies nothing', async () => {
