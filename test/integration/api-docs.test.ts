@@ -3,11 +3,10 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { createSocket } from 'node:dgram';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { startPbx, waitFor, type PbxInstance } from '../lib/pbx.ts';
+import { startPbx, waitFor, type PbxInstance, udpListening } from '../lib/pbx.ts';
 import { startSipp, stopAllSipp, type SippProcess } from '../lib/sipp.ts';
 
 const DOC = readFileSync(resolve(import.meta.dirname, '../../docs/api.md'), 'utf8');
@@ -36,13 +35,6 @@ async function run(name: string): Promise<string[]> {
   return r.stdout.trim().split('\n');
 }
 
-function udpBound(ip: string, port: number): Promise<boolean> {
-  return new Promise((res) => {
-    const s = createSocket('udp4');
-    s.once('error', () => res(true));
-    s.bind(port, ip, () => s.close(() => res(false)));
-  });
-}
 
 before(async () => {
   carrierPort = 29000 + Math.floor(Math.random() * 500) * 2;
@@ -76,7 +68,7 @@ test('docs/api.md: token, extension, events, click-to-call, hang-up, audit log, 
   const phone: SippProcess = await startSipp({ scenario: 'phone-uas.xml', remote: `127.0.0.1:${pbx.sipPort}`, user: alice.username, password: alice.password, timeoutMs: 60_000 });
   await phone.waitForRegistration(10_000);
   const carrier = await startSipp({ scenario: 'carrier-uas.xml', localIp: '127.0.0.2', localPort: carrierPort, timeoutMs: 60_000 });
-  await waitFor(() => udpBound('127.0.0.2', carrierPort), 5000, 'the carrier to listen');
+  await waitFor(() => udpListening('127.0.0.2', carrierPort), 5000, 'the carrier to listen');
 
   const events = bash('subscribe');
   await waitFor(() => events.stdout().includes('pbx event stream'), 10_000, 'the event stream');

@@ -2,8 +2,7 @@
 // with digest auth and call; SIPp carriers on 127.0.0.2/127.0.0.3 stand for SIP trunks.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startPbx, type PbxInstance } from '../lib/pbx.ts';
-import { createSocket } from 'node:dgram';
+import { startPbx, type PbxInstance, udpListening } from '../lib/pbx.ts';
 import { runSipp, startSipp, stopAllSipp, type SippOptions, type SippProcess, type SippResult } from '../lib/sipp.ts';
 import { waitFor } from '../lib/pbx.ts';
 import type { PbxConfigInput } from '../../src/domain/model.ts';
@@ -71,18 +70,11 @@ async function refused(from: string, to: string): Promise<number | undefined> {
 }
 
 /** True once something is bound to ip:port (UDP): the UAS is listening. */
-function udpBound(ip: string, port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const s = createSocket('udp4');
-    s.once('error', () => resolve(true));
-    s.bind(port, ip, () => s.close(() => resolve(false)));
-  });
-}
 
 /** A carrier (SIP trunk peer) listening on ip:port. */
 async function carrier(ip: string, port: number, extra: Partial<SippOptions> = {}): Promise<SippProcess> {
   const c = await startSipp({ scenario: 'carrier-uas.xml', localIp: ip, localPort: port, timeoutMs: 30_000, ...extra });
-  await waitFor(() => udpBound(ip, port), 5000, `the carrier on ${ip}:${port}`);
+  await waitFor(() => udpListening(ip, port), 5000, `the carrier on ${ip}:${port}`);
   return c;
 }
 

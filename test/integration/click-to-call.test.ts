@@ -5,8 +5,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { createSocket } from 'node:dgram';
-import { startPbx, waitFor, type PbxInstance } from '../lib/pbx.ts';
+import { startPbx, waitFor, type PbxInstance, udpListening } from '../lib/pbx.ts';
 import { describeSippResult, startSipp, stopAllSipp, type SippOptions, type SippProcess } from '../lib/sipp.ts';
 import { CallControl } from '../../src/calls/call-control.ts';
 import { AriClient } from '../../src/asterisk/ari.ts';
@@ -61,17 +60,10 @@ async function phone(username: string, scenario = 'phone-uas.xml', extra: Partia
   return p;
 }
 
-function udpBound(ip: string, port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const s = createSocket('udp4');
-    s.once('error', () => resolve(true));
-    s.bind(port, ip, () => s.close(() => resolve(false)));
-  });
-}
 
 async function carrier(extra: Partial<SippOptions> = {}): Promise<SippProcess> {
   const c = await startSipp({ scenario: 'carrier-uas.xml', localIp: '127.0.0.2', localPort: carrierPort, timeoutMs: 60_000, ...extra });
-  await waitFor(() => udpBound('127.0.0.2', carrierPort), 5000, 'the carrier to listen');
+  await waitFor(() => udpListening('127.0.0.2', carrierPort), 5000, 'the carrier to listen');
   return c;
 }
 

@@ -33,6 +33,15 @@ function udpPortFree(port: number): Promise<boolean> {
   });
 }
 
+/** Whether something (a SIPp carrier) listens on this UDP address already. */
+export function udpListening(ip: string, port: number): Promise<boolean> {
+  return new Promise((res) => {
+    const s = createSocket('udp4');
+    s.once('error', () => res(true));
+    s.bind(port, ip, () => s.close(() => res(false)));
+  });
+}
+
 /** A block of ports, free now on loopback for TCP and UDP. */
 export async function freePortBlock(size: number): Promise<number> {
   for (let attempt = 0; attempt < 50; attempt++) {
