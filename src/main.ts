@@ -26,6 +26,7 @@ import { createHttpApp } from './api/http.ts';
 import { createControlApp } from './api/control.ts';
 import { parseYaml } from './lib/yaml.ts';
 import { ValidationError, formatPath } from './domain/errors.ts';
+import { nameLookup } from './domain/phonebook.ts';
 import { AuthStore } from './store/auth-store.ts';
 import { AuthService } from './services/auth-service.ts';
 import { ResourceService } from './services/resource-service.ts';
@@ -131,7 +132,7 @@ export async function startDaemon(env: NodeJS.ProcessEnv = process.env): Promise
 
   // Call events and webhooks consult the model on every AMI event: a view cached per revision,
   // rebuilt only after a change, never a snapshot per event.
-  let callView: { revision: number; config: PbxConfig; devices: Map<string, string>; names: Map<string, string> } | undefined;
+  let callView: { revision: number; config: PbxConfig; devices: Map<string, string>; lookup: (number: string) => string | undefined } | undefined;
   const currentCallView = () => {
     const revision = store.revision();
     if (callView?.revision !== revision) {
@@ -140,7 +141,7 @@ export async function startDaemon(env: NodeJS.ProcessEnv = process.env): Promise
         revision,
         config: model,
         devices: new Map(model.extensions.flatMap((e) => e.devices.map((d) => [d.username, e.number] as const))),
-        names: new Map(model.extensions.map((e) => [e.number, e.name] as const)),
+        lookup: nameLookup(model),
       };
     }
     return callView;
@@ -152,7 +153,7 @@ export async function startDaemon(env: NodeJS.ProcessEnv = process.env): Promise
       const extension = currentCallView().devices.get(endpoint);
       return extension ? { kind: 'device', extension } : undefined;
     },
-    lookupName: (number) => currentCallView().names.get(number),
+    lookupName: (number) => currentCallView().lookup(number),
     onError: (err) => logger.warn({ err: (err as Error).message }, 'call events: unexpected error'),
   });
   const webhookDeliveries = new WebhookDeliveryStore(db);

@@ -5,6 +5,7 @@ import type { z } from 'zod';
 import {
   amiUserSchema,
   callingClassSchema,
+  contactSchema,
   extensionSchema,
   inboundRouteSchema,
   outboundRuleSchema,
@@ -137,6 +138,20 @@ export const COLLECTIONS: readonly Collection[] = [
     search: ['name', 'url'],
     fields: ['name', 'enabled'],
     secrets: ['secret'],
+  },
+  {
+    type: 'contact',
+    path: 'phonebook',
+    base: ['phonebook'],
+    keyField: 'id',
+    section: 'phonebook',
+    schema: contactSchema,
+    ordered: false,
+    get: (c) => c.phonebook as Items,
+    set: (c, v) => void (c.phonebook = v as PbxConfig['phonebook']),
+    search: ['name', 'company', 'numbers', 'email'],
+    fields: ['id', 'name', 'company', 'email'],
+    secrets: [],
   },
 ];
 

@@ -60,6 +60,7 @@ export function diffConfigs(before: PbxConfig, after: PbxConfig): ConfigChange[]
   changes.push(...diffList('calling class', before.outbound.classes, after.outbound.classes, (c) => c.name));
   changes.push(...diffList('AMI user', before.amiUsers, after.amiUsers, (u) => u.username));
   changes.push(...diffList('webhook', before.webhooks, after.webhooks, (w) => w.name));
+  changes.push(...diffList('contact', before.phonebook, after.phonebook, (c) => c.id));
   if (stable(before.outbound.emergency) !== stable(after.outbound.emergency))
     changes.push({ object: 'emergency numbers', key: 'emergency', change: 'changed', before: before.outbound.emergency, after: after.outbound.emergency });
   // Order matters for trunks (emergency failover order), rules and classes (match order): a

@@ -261,6 +261,21 @@ export const webhookSchema = z
   })
   .strict();
 
+/** A phonebook entry: names the caller on call events (screen-pop) and, later, the LDAP directory. */
+export const contactSchema = z
+  .object({
+    /** Stable identifier chosen by the client (e.g. a CRM id or a slug). */
+    id: z.string().regex(/^[a-z0-9][a-z0-9_-]{0,63}$/, 'lowercase letters, digits, - and _, at most 64'),
+    name: displayText(80),
+    company: displayText(80).optional(),
+    numbers: z
+      .array(z.object({ type: z.enum(['work', 'mobile', 'home', 'fax', 'other']).default('work'), number: externalNumber }).strict())
+      .min(1, 'at least one number')
+      .max(10),
+    email: z.email('a valid e-mail address').max(254).optional(),
+  })
+  .strict();
+
 /** Version of the model's format (backups, exports). Raise it when a change is not backward compatible. */
 export const MODEL_VERSION = 1;
 
@@ -273,6 +288,7 @@ export const pbxConfigSchema = z
     outbound: outboundSchema.default(outboundSchema.parse({})),
     amiUsers: z.array(amiUserSchema).default([]),
     webhooks: z.array(webhookSchema).default([]),
+    phonebook: z.array(contactSchema).max(100_000).default([]),
   })
   .strict();
 
@@ -289,6 +305,7 @@ export type CallingClass = z.infer<typeof callingClassSchema>;
 export type Outbound = z.infer<typeof outboundSchema>;
 export type AmiUser = z.infer<typeof amiUserSchema>;
 export type Webhook = z.infer<typeof webhookSchema>;
+export type Contact = z.infer<typeof contactSchema>;
 export type CallEventType = (typeof CALL_EVENT_TYPES)[number];
 /** The whole configuration: what the store snapshots, the renderer reads and pbxctl exports. */
 export type PbxConfig = z.infer<typeof pbxConfigSchema>;

@@ -45,6 +45,7 @@ export function checkConsistency(config: PbxConfig, previous?: PbxConfig): Field
   errors.push(...duplicates(inboundRoutes, (r) => r.did, (i) => ['inboundRoutes', i, 'did'], 'DID'));
   errors.push(...duplicates(config.amiUsers, (u) => u.username, (i) => ['amiUsers', i, 'username'], 'AMI user name'));
   errors.push(...duplicates(config.webhooks, (w) => w.name, (i) => ['webhooks', i, 'name'], 'webhook name'));
+  errors.push(...duplicates(config.phonebook, (c) => c.id, (i) => ['phonebook', i, 'id'], 'contact id'));
 
   const extNumbers = new Set(extensions.map((e) => e.number));
   const trunkNames = new Set(trunks.map((t) => t.name));

@@ -16,7 +16,7 @@ import {
   type Role,
   type User,
 } from '../domain/auth.ts';
-import { passwordProblems } from '../domain/password.ts';
+import { generateSecret, passwordProblems } from '../domain/password.ts';
 import {
   ConflictError,
   ForbiddenError,
@@ -162,7 +162,7 @@ export class AuthService {
       for (const role of BUILTIN_ROLES) this.store.putRole(role);
     });
     if (this.store.users().length > 0) return undefined;
-    const password = initialPassword ?? randomBytes(12).toString('base64url');
+    const password = initialPassword ?? generateSecret('admin');
     const hash = await hashPassword(password);
     this.audit.transaction(() => {
       this.store.putUser({ username: 'admin', role: 'admin', language: 'en', passwordHash: hash, mustChangePassword: true });
@@ -445,7 +445,7 @@ export class AuthService {
    * privacy admin, since nobody in the GUI holds rights they could hand out. One-time password.
    */
   async addUserOneTime(username: string, role: string, actor: Actor): Promise<string> {
-    const password = randomBytes(12).toString('base64url');
+    const password = generateSecret('admin');
     await this.createUser({ username, role, password }, actor);
     return password;
   }
@@ -457,7 +457,7 @@ export class AuthService {
   async resetPassword(username: string, actor: Actor): Promise<string> {
     const user = this.store.user(username);
     if (!user) throw new NotFoundError(`user ${username} does not exist`);
-    const password = randomBytes(12).toString('base64url');
+    const password = generateSecret('admin');
     const hash = await hashPassword(password);
     this.audit.transaction(() => {
       this.store.putUser({ ...user, passwordHash: hash, mustChangePassword: true });

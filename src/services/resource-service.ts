@@ -63,7 +63,8 @@ export class ResourceService {
   list(col: Collection, query: ListQuery): ListResult<Item> {
     let items = col.get(this.config.get());
     const q = query.q?.trim().toLowerCase();
-    if (q) items = items.filter((i) => col.search.some((f) => String(i[f] ?? '').toLowerCase().includes(q)));
+    const text = (v: unknown) => (v && typeof v === 'object' ? JSON.stringify(v) : String(v ?? '')).toLowerCase();
+    if (q) items = items.filter((i) => col.search.some((f) => text(i[f]).includes(q)));
     for (const [field, value] of Object.entries(query.filters ?? {})) {
       if (!col.fields.includes(field)) throw new ValidationError('unknown filter', [{ path: [field], message: `filter on one of: ${col.fields.join(', ')}` }]);
       items = items.filter((i) => String(i[field] ?? '') === value);

@@ -121,6 +121,7 @@ export class ConfigStore {
       },
       amiUsers: list('SELECT data FROM ami_users ORDER BY position'),
       webhooks: list('SELECT data FROM webhooks ORDER BY position'),
+      phonebook: list('SELECT data FROM phonebook ORDER BY position'),
     };
     // An empty database has no emergency rows yet; the schema's defaults fill it.
     if (!this.initialized()) return pbxConfigSchema.parse({ system: raw.system });
@@ -134,7 +135,7 @@ export class ConfigStore {
   /** Replaces the whole model. Call inside transaction(); the config must already be validated. */
   replaceAll(config: PbxConfig): number {
     const db = this.db;
-    for (const t of ['class_rules', 'outbound_rule_trunks', 'devices', 'extensions', 'inbound_routes', 'outbound_rules', 'trunks', 'calling_classes', 'emergency_numbers', 'ami_users', 'webhooks']) {
+    for (const t of ['class_rules', 'outbound_rule_trunks', 'devices', 'extensions', 'inbound_routes', 'outbound_rules', 'trunks', 'calling_classes', 'emergency_numbers', 'ami_users', 'webhooks', 'phonebook']) {
       db.prepare(`DELETE FROM ${t}`).run();
     }
     const setting = db.prepare('INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value');
@@ -169,6 +170,8 @@ export class ConfigStore {
     config.amiUsers.forEach((u, i) => insAmi.run(u.username, i, JSON.stringify(u)));
     const insHook = db.prepare('INSERT INTO webhooks (name, position, data) VALUES (?, ?, ?)');
     config.webhooks.forEach((w, i) => insHook.run(w.name, i, JSON.stringify(w)));
+    const insContact = db.prepare('INSERT INTO phonebook (id, position, data) VALUES (?, ?, ?)');
+    config.phonebook.forEach((c, i) => insContact.run(c.id, i, JSON.stringify(c)));
 
     const revision = this.revision() + 1;
     setting.run('revision', String(revision));

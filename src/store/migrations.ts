@@ -46,6 +46,7 @@ export const MIGRATIONS: readonly string[] = [
   /* 2: management plane: CRM objects, auth, object-level audit, webhook deliveries */ `
   CREATE TABLE ami_users (username TEXT PRIMARY KEY, position INTEGER NOT NULL, data TEXT NOT NULL);
   CREATE TABLE webhooks (name TEXT PRIMARY KEY, position INTEGER NOT NULL, data TEXT NOT NULL);
+  CREATE TABLE phonebook (id TEXT PRIMARY KEY, position INTEGER NOT NULL, data TEXT NOT NULL);
   CREATE TABLE webhook_deliveries (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
     delivery TEXT NOT NULL,

@@ -20,6 +20,7 @@ function need(method: string, path: string): Need {
     [/^\/trunks/, 'trunks'],
     [/^\/(inbound-routes|outbound-rules|calling-classes|emergency-numbers)/, 'routing'],
     [/^\/(ami-users|webhooks)/, 'crm'],
+    [/^\/phonebook/, 'phonebook'],
     [/^\/(system|config)/, 'system'],
     [/^\/backup/, 'system'],
     [/^\/audit/, 'audit'],

@@ -143,6 +143,15 @@ test('system settings, emergency numbers, AMI users and webhooks', async () => {
   assert.equal(r.status, 200);
 });
 
+test('phonebook: contacts found by name or number', async () => {
+  let r = await api.post('/phonebook', { id: 'lucia', name: 'Lucia Bianchi', company: 'ACME', numbers: [{ type: 'mobile', number: '+393471112299' }] });
+  assert.equal(r.status, 201, r.text);
+  r = await api.post('/phonebook', { id: 'bad', name: 'No Numbers', numbers: [] });
+  assert.equal(r.status, 400);
+  assert.deepEqual((await api.get('/phonebook?q=3471112299')).body.items.map((c: any) => c.id), ['lucia']);
+  assert.deepEqual((await api.get('/phonebook?company=ACME')).body.items.map((c: any) => c.id), ['lucia']);
+});
+
 test('the audit log is written with the change, in the same transaction; a refused change leaves no row', async () => {
   const before = (await api.get('/audit?limit=1')).body.items[0].id;
   const refused = await api.post('/extensions', { number: '207', name: 'Bad fwd', forward: { always: { extension: '999' } } });

@@ -44,6 +44,7 @@ function config(withWebhooks: boolean): PbxConfigInput {
     ],
     trunks: [{ name: 'carrier1', type: 'ip', host: '127.0.0.2', port: 25999, qualify: false }],
     inboundRoutes: [{ did: DID, destination: { extension: '202' } }],
+    phonebook: [{ id: 'lucia', name: 'Lucia Bianchi', company: 'ACME', numbers: [{ type: 'mobile', number: '+393471112299' }] }],
     webhooks: withWebhooks
       ? [
           { name: 'crm', url: `${base}/crm?token=abc`, events: ['call.ringing', 'call.answered', 'call.transferred', 'call.hangup'], secret: CRM_SECRET },
@@ -140,6 +141,17 @@ test('internal call: ringing → answered → hangup with numbers, names and ext
     assert.equal(independentlyValid(d, OTHER_SECRET), false, 'and not under another secret');
   }
   assert.equal(new Set(deliveries.map((d) => d.headers['x-pbx-delivery'])).size, 3);
+});
+
+test('screen-pop: a caller the carrier sends without a name is named from the phonebook', async () => {
+  const from = tracked.length;
+  const callee = await phone('202');
+  const r = await runSipp({ scenario: 'carrier-uac.xml', remote: remote(), localIp: '127.0.0.2', service: DID, caller: '3471112299', holdMs: 300, timeoutMs: 30_000 });
+  assert.equal(r.ok, true, r.logs);
+  await callee.done;
+  const events = await finishedCall('3471112299', from);
+  assert.ok(events.length >= 2);
+  for (const e of events) assert.deepEqual(e.caller, { number: '3471112299', name: 'Lucia Bianchi (ACME)' });
 });
 
 test('inbound call through the IP trunk: DID, trunk, direction, caller number and name, answering extension', async () => {
