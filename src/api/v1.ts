@@ -776,7 +776,7 @@ export function buildApi(deps: ApiDeps): RouteRegistry {
         if (!types || types.has('apply')) send('apply', { revision: config.revision(), apply: s });
       };
       if (wantCalls && deps.callEvents) {
-        for (const e of deps.callEvents.recent(query.recent).slice(-query.recent || 0)) if (query.recent > 0) onCall(e);
+        if (query.recent > 0) for (const e of deps.callEvents.recent(query.recent)) onCall(e);
         deps.callEvents.on('call', onCall);
       }
       if (wantApply) {

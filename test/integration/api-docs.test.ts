@@ -86,6 +86,19 @@ test('docs/api.md: token, extension, events, click-to-call, hang-up, audit log, 
   assert.ok(received.every((e) => e.data.callId === callId || e.data.extensions?.includes('201')), 'only calls of extension 201');
   assert.equal(received.find((e) => e.type === 'call.hangup')?.data.callId, callId);
 
+  // A client that connects late asks for the recent events first.
+  const ctl = new AbortController();
+  const res = await fetch(`${env.PBX}/api/v1/events?extension=201&recent=20`, { headers: { authorization: `Bearer ${token}` }, signal: ctl.signal });
+  const reader = res.body!.getReader();
+  let replay = '';
+  while (!replay.includes('event: call.hangup')) {
+    const { value, done } = await reader.read();
+    if (done) break;
+    replay += Buffer.from(value).toString('utf8');
+  }
+  ctl.abort();
+  assert.match(replay, new RegExp(`"callId":"${callId}"`), 'the replay holds the call');
+
   const audit = await run('audit');
   assert.ok(audit.some((l) => / token:crm extensions\.create /.test(l)), audit.join('\n'));
 
