@@ -1,0 +1,135 @@
+import { useEffect, useState, type ReactNode } from 'react';
+import { api } from './lib/api.ts';
+import { I18nProvider, useT } from './lib/i18n.tsx';
+import { match, navigate, useLocation } from './lib/router.tsx';
+import { SessionProvider, useSession } from './lib/session.tsx';
+import { FeedbackProvider } from './components/feedback.tsx';
+import { Layout } from './components/Layout.tsx';
+import { COLLECTION_PAGES, PAGES } from './routes.ts';
+import { Login } from './pages/Login.tsx';
+import { ChangePassword } from './pages/ChangePassword.tsx';
+import { CollectionList } from './pages/CollectionList.tsx';
+import { CollectionEdit } from './pages/CollectionEdit.tsx';
+import { SystemSettings, EmergencyNumbers } from './pages/SystemSettings.tsx';
+import { Dashboard } from './pages/Dashboard.tsx';
+import { Calls } from './pages/Calls.tsx';
+import { Setup } from './pages/Setup.tsx';
+import { ExtensionWizard, TrunkWizard } from './pages/ObjectWizards.tsx';
+import { Audit, AuditEntry } from './pages/Audit.tsx';
+import { Preview } from './pages/Preview.tsx';
+import { Backup } from './pages/Backup.tsx';
+import { Users } from './pages/Users.tsx';
+import { Roles } from './pages/Roles.tsx';
+import { Tokens } from './pages/Tokens.tsx';
+
+const ORDERED = [...PAGES.filter((p) => !p.pattern.includes(':')), ...PAGES.filter((p) => p.pattern.includes(':'))];
+
+export function App() {
+  return (
+    <I18nProvider>
+      <SessionProvider>
+        <FeedbackProvider>
+          <Shell />
+        </FeedbackProvider>
+      </SessionProvider>
+    </I18nProvider>
+  );
+}
+
+function page(pattern: string, params: Record<string, string>): ReactNode {
+  const col = COLLECTION_PAGES.find((c) => pattern.startsWith(`/${c.path}`));
+  switch (pattern) {
+    case '/':
+      return <Dashboard />;
+    case '/calls':
+      return <Calls />;
+    case '/system':
+      return <SystemSettings />;
+    case '/emergency-numbers':
+      return <EmergencyNumbers />;
+    case '/preview':
+      return <Preview />;
+    case '/backup':
+      return <Backup />;
+    case '/users':
+      return <Users />;
+    case '/roles':
+      return <Roles />;
+    case '/tokens':
+      return <Tokens />;
+    case '/audit':
+      return <Audit />;
+    case '/audit/:id':
+      return <AuditEntry id={params.id!} />;
+    case '/setup':
+      return <Setup />;
+    case '/extensions/wizard':
+      return <ExtensionWizard />;
+    case '/trunks/wizard':
+      return <TrunkWizard />;
+  }
+  if (col && pattern === `/${col.path}`) return <CollectionList collection={col.path} />;
+  if (col && pattern === `/${col.path}/new`) return <CollectionEdit key="new" collection={col.path} />;
+  if (col) return <CollectionEdit key={params.key} collection={col.path} objectKey={params.key!} />;
+  return null;
+}
+
+function Shell() {
+  const { me, loading, can } = useSession();
+  const { path } = useLocation();
+  const t = useT();
+  const [setupDone, setSetupDone] = useState<boolean | null>(null);
+
+  // First login after a fresh install: the wizard comes first for whoever may complete it.
+  useEffect(() => {
+    if (!me || me.mustChangePassword) return;
+    let live = true;
+    api
+      .get<{ completed: boolean }>('/setup')
+      .then((s) => live && setSetupDone(s.completed))
+      .catch(() => live && setSetupDone(true));
+    return () => {
+      live = false;
+    };
+  }, [me, path === '/setup']);
+
+  if (loading) return <div className="splash" aria-busy="true">{t('common.loading')}</div>;
+  if (!me) return <Login />;
+  if (me.mustChangePassword) return <ChangePassword forced />;
+  if (setupDone === false && path !== '/setup' && can('system', 'write')) {
+    navigate('/setup', { replace: true });
+    return null;
+  }
+  if (path === '/login') {
+    navigate('/', { replace: true });
+    return null;
+  }
+  if (path === '/account/password') return <Layout><ChangePassword /></Layout>;
+
+  // Exact patterns first ("/extensions/new" before "/extensions/:key").
+  const found = ORDERED.map((p) => ({ p, params: match(p.pattern, path) })).find((x) => x.params);
+  let body: ReactNode;
+  if (!found) body = <Message title={t('errors.notFoundTitle')} text={t('errors.notFound')} />;
+  else if (found.p.section && !can(found.p.section, found.p.level ?? 'read')) {
+    // The first page a role may see stands in for the dashboard of a role without system access.
+    if (found.p.pattern === '/') {
+      const first = PAGES.find((p) => p.group && p.pattern !== '/' && (!p.section || can(p.section, p.level ?? 'read')));
+      if (first) {
+        navigate(first.pattern, { replace: true });
+        return null;
+      }
+    }
+    body = <Message title={t('errors.forbiddenTitle')} text={t('errors.forbidden')} />;
+  } else body = page(found.p.pattern, found.params!);
+  if (found?.p.pattern === '/setup' && body) return <div className="setup-shell">{body}</div>;
+  return <Layout>{body}</Layout>;
+}
+
+function Message({ title, text }: { title: string; text: string }) {
+  return (
+    <section className="page" data-testid="message">
+      <h1>{title}</h1>
+      <p>{text}</p>
+    </section>
+  );
+}

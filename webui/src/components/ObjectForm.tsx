@@ -1,0 +1,87 @@
+// Create/edit form of one object: the schema from the OpenAPI document, the API's field errors
+// inline, a summary of all errors at the top (announced), and nothing saved unless the API
+// accepted the whole object.
+import { useEffect, useState, type FormEvent, type ReactNode } from 'react';
+import { ApiError, errorText, type FieldError } from '../lib/api.ts';
+import { useI18n } from '../lib/i18n.tsx';
+import { emptyValue, requestSchema, type JsonSchema } from '../lib/schema.ts';
+import { SchemaForm, fieldId } from './SchemaForm.tsx';
+
+export interface ObjectFormProps {
+  /** API path whose POST body schema describes the object, e.g. "/extensions". */
+  schemaPath: string;
+  schemaMethod?: string;
+  initial?: Record<string, unknown>;
+  readOnly?: string[];
+  hidden?: string[];
+  disabled?: boolean;
+  submitLabel: string;
+  onSubmit(value: Record<string, unknown>): Promise<void>;
+  extraActions?: ReactNode;
+}
+
+export function ObjectForm(props: ObjectFormProps) {
+  const { t } = useI18n();
+  const [schema, setSchema] = useState<JsonSchema | null>(null);
+  const [value, setValue] = useState<Record<string, unknown> | null>(props.initial ?? null);
+  const [errors, setErrors] = useState<FieldError[]>([]);
+  const [formError, setFormError] = useState('');
+  const [busy, setBusy] = useState(false);
+  useEffect(() => {
+    requestSchema(props.schemaPath, props.schemaMethod ?? 'post').then((s) => {
+      setSchema(s ?? { type: 'object', properties: {} });
+      if (!props.initial) setValue(emptyValue(s ?? {}) as Record<string, unknown>);
+    }, (e) => setFormError(errorText(e)));
+  }, [props.schemaPath]);
+  useEffect(() => {
+    if (props.initial) setValue(props.initial);
+  }, [props.initial]);
+  const submit = async (e: FormEvent) => {
+    e.preventDefault();
+    if (!value) return;
+    setBusy(true);
+    setErrors([]);
+    setFormError('');
+    try {
+      await props.onSubmit(value);
+    } catch (err) {
+      if (err instanceof ApiError) {
+        setErrors(err.fields);
+        setFormError(err.message);
+        // Focus the first field the API complained about.
+        const first = err.fields[0];
+        if (first) setTimeout(() => document.getElementById(fieldId(first.path))?.focus(), 0);
+      } else setFormError(errorText(err));
+    } finally {
+      setBusy(false);
+    }
+  };
+  if (!schema || !value) return <div aria-busy="true">{formError || t('common.loading')}</div>;
+  return (
+    <form onSubmit={submit} noValidate className="object-form">
+      {formError ? (
+        <div className="form-error" role="alert" data-testid="form-error">
+          <strong>{formError}</strong>
+          {errors.length ? (
+            <ul>
+              {errors.map((f, i) => (
+                <li key={i}>
+                  <a href={`#${fieldId(f.path)}`}>{f.path}</a>: {f.message}
+                </li>
+              ))}
+            </ul>
+          ) : null}
+        </div>
+      ) : null}
+      <SchemaForm schema={schema} value={value} onChange={setValue} errors={errors} readOnly={props.readOnly} hidden={props.hidden} disabled={props.disabled || busy} />
+      <div className="form-actions">
+        {props.disabled ? null : (
+          <button type="submit" className="primary" disabled={busy} aria-busy={busy}>
+            {busy ? t('common.saving') : props.submitLabel}
+          </button>
+        )}
+        {props.extraActions}
+      </div>
+    </form>
+  );
+}

@@ -1,0 +1,329 @@
+// A form generated from an object's JSON schema (from the box's OpenAPI document). Field labels
+// come from the translations (field.<name>), help from the schema's descriptions, references
+// (x-ref) become searchable drop-downs of the referenced objects, unions (destinations,
+// forwards) a choice of kind plus the chosen kind's fields. API field errors appear next to
+// the field whose path they name.
+import { useId, type ReactNode } from 'react';
+import type { FieldError } from '../lib/api.ts';
+import { useI18n } from '../lib/i18n.tsx';
+import { emptyValue, typeOf, variantIndex, variantKey, variants, type JsonSchema } from '../lib/schema.ts';
+import { RefInput, RefList } from './RefSelect.tsx';
+import { SecretInput } from './SecretInput.tsx';
+
+export interface FormProps {
+  schema: JsonSchema;
+  value: Record<string, unknown>;
+  onChange(v: Record<string, unknown>): void;
+  errors?: FieldError[];
+  /** Fields not to show (e.g. the key on edit when it must not change). */
+  hidden?: string[];
+  /** Fields shown but not editable. */
+  readOnly?: string[];
+  disabled?: boolean;
+}
+
+const SECRET_FIELDS = new Set(['password', 'secret']);
+
+export function humanize(key: string): string {
+  const s = key.replace(/([a-z0-9])([A-Z])/g, '$1 $2').replace(/[_-]/g, ' ');
+  return s.charAt(0).toUpperCase() + s.slice(1).toLowerCase();
+}
+
+export function fieldId(path: string): string {
+  return 'f-' + path.replace(/[^A-Za-z0-9_-]/g, '_');
+}
+
+function errorsAt(errors: FieldError[] | undefined, path: string, prefix = false): string[] {
+  return (errors ?? []).filter((e) => e.path === path || (prefix && (e.path.startsWith(path + '[') || e.path.startsWith(path + '.')))).map((e) => e.message);
+}
+
+function join(parent: string, key: string | number): string {
+  return typeof key === 'number' ? `${parent}[${key}]` : parent ? `${parent}.${key}` : key;
+}
+
+export function SchemaForm(props: FormProps) {
+  return (
+    <div className="schema-form">
+      <ObjectFields schema={props.schema} value={props.value} onChange={props.onChange} path="" ctx={props} />
+    </div>
+  );
+}
+
+interface Ctx {
+  errors?: FieldError[];
+  hidden?: string[];
+  readOnly?: string[];
+  disabled?: boolean;
+}
+
+function ObjectFields({ schema, value, onChange, path, ctx }: { schema: JsonSchema; value: Record<string, unknown>; onChange(v: Record<string, unknown>): void; path: string; ctx: Ctx }) {
+  const props = Object.entries(schema.properties ?? {});
+  const set = (k: string, v: unknown) => {
+    const next = { ...value };
+    if (v === undefined) delete next[k];
+    else next[k] = v;
+    onChange(next);
+  };
+  return (
+    <>
+      {props.map(([k, s]) => {
+        const p = join(path, k);
+        if (ctx.hidden?.includes(p)) return null;
+        return <Field key={k} name={k} schema={s} value={value?.[k]} onChange={(v) => set(k, v)} path={p} required={schema.required?.includes(k) ?? false} ctx={ctx} />;
+      })}
+    </>
+  );
+}
+
+function Label({ id, name, required, children }: { id: string; name: string; required: boolean; children?: ReactNode }) {
+  const { t, has } = useI18n();
+  return (
+    <label htmlFor={id}>
+      {has(`field.${name}`) ? t(`field.${name}`) : humanize(name)}
+      {required ? <span className="req" aria-hidden="true"> *</span> : null}
+      {children}
+    </label>
+  );
+}
+
+function Help({ schema, name, id }: { schema: JsonSchema; name: string; id: string }) {
+  const { t, has } = useI18n();
+  const text = has(`help.${name}`) ? t(`help.${name}`) : schema.description;
+  return text ? (
+    <div className="help" id={id}>
+      {text}
+    </div>
+  ) : null;
+}
+
+function Errors({ messages, id }: { messages: string[]; id: string }) {
+  if (!messages.length) return null;
+  return (
+    <div className="field-error" id={id} role="alert">
+      {messages.join('; ')}
+    </div>
+  );
+}
+
+function Field({ name, schema, value, onChange, path, required, ctx }: { name: string; schema: JsonSchema; value: unknown; onChange(v: unknown): void; path: string; required: boolean; ctx: Ctx }) {
+  const { t } = useI18n();
+  const id = fieldId(path);
+  const helpId = id + '-help';
+  const errId = id + '-err';
+  const alts = variants(schema);
+  const type = typeOf(schema);
+  const disabled = ctx.disabled || ctx.readOnly?.includes(path);
+  const own = errorsAt(ctx.errors, path, type === 'array' && typeOf(schema.items ?? {}) !== 'object');
+  const invalid = own.length > 0;
+  const describedBy = [schema.description ? helpId : '', invalid ? errId : ''].filter(Boolean).join(' ') || undefined;
+
+  if (alts) return <UnionField name={name} alts={alts} value={value} onChange={onChange} path={path} required={required} ctx={ctx} />;
+
+  if (type === 'object') {
+    return (
+      <fieldset className="group">
+        <legend>{t(`field.${name}`) === `field.${name}` ? humanize(name) : t(`field.${name}`)}</legend>
+        <Help schema={schema} name={name} id={helpId} />
+        <ObjectFields schema={schema} value={(value as Record<string, unknown>) ?? {}} onChange={onChange} path={path} ctx={ctx} />
+        <Errors messages={own} id={errId} />
+      </fieldset>
+    );
+  }
+
+  if (type === 'array') {
+    const items = schema.items ?? {};
+    const list = (value as unknown[]) ?? [];
+    if (typeOf(items) === 'object' || variants(items)) {
+      return (
+        <fieldset className="group">
+          <legend>{t(`field.${name}`) === `field.${name}` ? humanize(name) : t(`field.${name}`)}</legend>
+          <Help schema={schema} name={name} id={helpId} />
+          {list.map((item, i) => (
+            <div className="array-item" key={i}>
+              <div className="array-item-head">
+                <span>
+                  {humanize(name)} {i + 1}
+                </span>
+                <button type="button" className="link danger" disabled={disabled} onClick={() => onChange(list.filter((_, j) => j !== i))} aria-label={t('form.removeItem', { n: i + 1 })}>
+                  {t('form.remove')}
+                </button>
+              </div>
+              {variants(items) ? (
+                <UnionField name={name} alts={variants(items)!} value={item} onChange={(v) => onChange(list.map((x, j) => (j === i ? v : x)))} path={join(path, i)} required ctx={ctx} />
+              ) : (
+                <ObjectFields schema={items} value={item as Record<string, unknown>} onChange={(v) => onChange(list.map((x, j) => (j === i ? v : x)))} path={join(path, i)} ctx={ctx} />
+              )}
+            </div>
+          ))}
+          {schema.maxItems === undefined || list.length < schema.maxItems ? (
+            <button type="button" disabled={disabled} onClick={() => onChange([...list, emptyValue(items)])}>
+              {t('form.add', { what: humanize(name).replace(/s$/, '') })}
+            </button>
+          ) : null}
+          <Errors messages={own} id={errId} />
+        </fieldset>
+      );
+    }
+    if (items.enum) {
+      return (
+        <fieldset className="group inline">
+          <legend>{t(`field.${name}`) === `field.${name}` ? humanize(name) : t(`field.${name}`)}</legend>
+          {items.enum.map((opt) => (
+            <label key={String(opt)} className="check">
+              <input
+                type="checkbox"
+                disabled={disabled}
+                checked={list.includes(opt)}
+                onChange={(e) => onChange(e.target.checked ? [...list, opt] : list.filter((x) => x !== opt))}
+              />
+              {String(opt)}
+            </label>
+          ))}
+          <Errors messages={own} id={errId} />
+        </fieldset>
+      );
+    }
+    if (items['x-ref']) {
+      return (
+        <div className="field">
+          <Label id={id} name={name} required={required} />
+          <RefList id={id} collection={items['x-ref']} value={list as string[]} onChange={onChange} disabled={disabled} describedBy={describedBy} />
+          <Help schema={schema} name={name} id={helpId} />
+          <Errors messages={own} id={errId} />
+        </div>
+      );
+    }
+    return (
+      <div className="field">
+        <Label id={id} name={name} required={required}>
+          <span className="hint"> {t('form.onePerLine')}</span>
+        </Label>
+        <textarea
+          id={id}
+          rows={Math.min(8, Math.max(2, list.length + 1))}
+          disabled={disabled}
+          aria-invalid={invalid || undefined}
+          aria-describedby={describedBy}
+          value={list.join('\n')}
+          onChange={(e) => onChange(e.target.value.split('\n').map((s) => s.trim()).filter((s, i, a) => s !== '' || i === a.length - 1).filter(Boolean))}
+        />
+        <Help schema={schema} name={name} id={helpId} />
+        <Errors messages={own} id={errId} />
+      </div>
+    );
+  }
+
+  if (type === 'boolean') {
+    return (
+      <div className="field check-field">
+        <label className="check" htmlFor={id}>
+          <input id={id} type="checkbox" disabled={disabled} checked={value === true} aria-describedby={describedBy} onChange={(e) => onChange(e.target.checked)} />
+          {t(`field.${name}`) === `field.${name}` ? humanize(name) : t(`field.${name}`)}
+        </label>
+        <Help schema={schema} name={name} id={helpId} />
+        <Errors messages={own} id={errId} />
+      </div>
+    );
+  }
+
+  let input: ReactNode;
+  const common = { id, disabled, 'aria-invalid': invalid || undefined, 'aria-describedby': describedBy, 'aria-required': required || undefined };
+  if (schema.enum) {
+    input = (
+      <select {...common} value={value === undefined ? '' : String(value)} onChange={(e) => onChange(e.target.value === '' ? undefined : e.target.value)}>
+        {!required || value === undefined ? <option value="">{t('form.none')}</option> : null}
+        {schema.enum.map((o) => (
+          <option key={String(o)} value={String(o)}>
+            {t(`enum.${String(o)}`) === `enum.${String(o)}` ? String(o) : t(`enum.${String(o)}`)}
+          </option>
+        ))}
+      </select>
+    );
+  } else if (type === 'integer' || type === 'number') {
+    input = (
+      <input
+        {...common}
+        type="number"
+        inputMode="numeric"
+        min={schema.minimum}
+        max={schema.maximum}
+        placeholder={schema.default !== undefined ? String(schema.default) : ''}
+        value={value === undefined || value === null ? '' : String(value)}
+        onChange={(e) => onChange(e.target.value === '' ? undefined : Number(e.target.value))}
+      />
+    );
+  } else if (schema['x-ref']) {
+    input = <RefInput {...common} collection={schema['x-ref']} value={(value as string) ?? ''} onChange={(v) => onChange(v === '' && !required ? undefined : v)} />;
+  } else if (SECRET_FIELDS.has(name)) {
+    input = <SecretInput {...common} value={(value as string) ?? ''} onChange={(v) => onChange(v === '' && !required ? undefined : v)} />;
+  } else {
+    input = (
+      <input
+        {...common}
+        type={schema.format === 'email' ? 'email' : schema.format === 'uri' ? 'url' : 'text'}
+        maxLength={schema.maxLength}
+        autoComplete="off"
+        spellCheck={false}
+        value={(value as string) ?? ''}
+        onChange={(e) => onChange(e.target.value === '' && !required ? undefined : e.target.value)}
+      />
+    );
+  }
+  return (
+    <div className="field">
+      <Label id={id} name={name} required={required} />
+      {input}
+      <Help schema={schema} name={name} id={helpId} />
+      <Errors messages={own} id={errId} />
+    </div>
+  );
+}
+
+/** A destination/forward target: choose the kind (extension, external number, hang up; or none when optional), then its fields. */
+function UnionField({ name, alts, value, onChange, path, required, ctx }: { name: string; alts: JsonSchema[]; value: unknown; onChange(v: unknown): void; path: string; required: boolean; ctx: Ctx }) {
+  const { t, has } = useI18n();
+  const id = fieldId(path) + '-kind';
+  const groupId = useId();
+  const present = value !== undefined && value !== null;
+  const idx = variantIndex(alts, value);
+  const chosen = alts[idx]!;
+  const own = errorsAt(ctx.errors, path);
+  const kindLabel = (s: JsonSchema) => {
+    const k = variantKey(s);
+    return has(`kind.${k}`) ? t(`kind.${k}`) : humanize(k);
+  };
+  const choose = (i: string) => {
+    if (i === '') return onChange(undefined);
+    const alt = alts[Number(i)]!;
+    const next = emptyValue(alt) as Record<string, unknown>;
+    // Keep what still fits (e.g. "after" seconds when switching extension → external).
+    if (value && typeof value === 'object') for (const k of Object.keys(alt.properties ?? {})) if (k in (value as object)) next[k] = (value as Record<string, unknown>)[k];
+    onChange(next);
+  };
+  return (
+    <fieldset className="group union" aria-labelledby={groupId}>
+      <legend id={groupId}>{has(`field.${name}`) ? t(`field.${name}`) : humanize(name)}</legend>
+      <div className="field">
+        <label htmlFor={id}>{t('form.kind')}</label>
+        <select id={id} disabled={ctx.disabled} value={present ? String(idx) : ''} onChange={(e) => choose(e.target.value)}>
+          {!required ? <option value="">{t('form.none')}</option> : null}
+          {alts.map((a, i) => (
+            <option key={i} value={i}>
+              {kindLabel(a)}
+            </option>
+          ))}
+        </select>
+      </div>
+      {present ? (
+        <ObjectFields
+          schema={{ ...chosen, properties: Object.fromEntries(Object.entries(chosen.properties ?? {}).filter(([, s]) => s.const === undefined)) }}
+          value={value as Record<string, unknown>}
+          onChange={onChange}
+          path={path}
+          ctx={ctx}
+        />
+      ) : null}
+      <Errors messages={own} id={fieldId(path) + '-err'} />
+    </fieldset>
+  );
+}

@@ -1,0 +1,4 @@
+// Placeholder: being written.
+export function Backup() {
+  return <section className="page"><h1>Backup</h1></section>;
+}

@@ -1,0 +1,67 @@
+import { useEffect, useState } from 'react';
+import { api, errorText } from '../lib/api.ts';
+import { useCollection } from '../lib/collections.ts';
+import { useI18n } from '../lib/i18n.tsx';
+import { Link, navigate } from '../lib/router.tsx';
+import { useSession } from '../lib/session.tsx';
+import { useFeedback } from '../components/feedback.tsx';
+import { ObjectForm } from '../components/ObjectForm.tsx';
+
+interface WriteResult {
+  item: Record<string, unknown>;
+  revision: number;
+  apply?: { ok: boolean; error?: { message: string } };
+}
+
+export function CollectionEdit({ collection, objectKey }: { collection: string; objectKey?: string }) {
+  const { t } = useI18n();
+  const meta = useCollection(collection);
+  const { can } = useSession();
+  const { toast } = useFeedback();
+  const [item, setItem] = useState<Record<string, unknown> | undefined>(undefined);
+  const [error, setError] = useState('');
+  useEffect(() => {
+    if (!objectKey) return;
+    api.get<Record<string, unknown>>(`/${collection}/${encodeURIComponent(objectKey)}`).then(setItem, (e) => setError(errorText(e)));
+  }, [collection, objectKey]);
+  if (!meta) return <section className="page" aria-busy="true" />;
+  const writable = can(meta.section, 'write');
+  const what = t(`object.${collection}`);
+  const saved = (r: WriteResult) => {
+    if (r.apply && !r.apply.ok) toast(t('form.savedNotApplied', { message: r.apply.error?.message ?? '' }), 'error');
+    else toast(t('form.saved', { what: `${what} ${String(r.item[meta.keyField])}` }));
+    navigate(`/${collection}`);
+  };
+  return (
+    <section className="page" aria-labelledby="page-title">
+      <p className="crumbs">
+        <Link to={`/${collection}`}>{t(`nav.${collection}`)}</Link> /
+      </p>
+      <h1 id="page-title">{objectKey ? `${what} ${objectKey}` : t('list.new', { what })}</h1>
+      {error ? (
+        <div className="form-error" role="alert">
+          {error}
+        </div>
+      ) : objectKey && !item ? (
+        <div aria-busy="true">{t('common.loading')}</div>
+      ) : (
+        <ObjectForm
+          schemaPath={`/${collection}`}
+          initial={item}
+          readOnly={objectKey ? [meta.keyField] : []}
+          disabled={!writable}
+          submitLabel={objectKey ? t('form.save') : t('form.create')}
+          onSubmit={async (v) => {
+            if (objectKey) saved(await api.put<WriteResult>(`/${collection}/${encodeURIComponent(objectKey)}`, v));
+            else saved(await api.post<WriteResult>(`/${collection}`, v));
+          }}
+          extraActions={
+            <Link to={`/${collection}`} className="button">
+              {t('common.cancel')}
+            </Link>
+          }
+        />
+      )}
+    </section>
+  );
+}

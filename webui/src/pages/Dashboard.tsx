@@ -1,0 +1,4 @@
+// Placeholder: being written.
+export function Dashboard() {
+  return <section className="page"><h1>Dashboard</h1></section>;
+}

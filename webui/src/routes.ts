@@ -1,0 +1,45 @@
+// The GUI's pages: path pattern, the permission needed to see it, and where it sits in the
+// navigation. A page a role cannot read is neither listed nor reachable by URL.
+export interface RouteInfo {
+  pattern: string;
+  /** Translation key of the page title (nav.<id>). */
+  id: string;
+  section?: string;
+  level?: 'read' | 'write';
+  /** Navigation group; absent = not in the menu. */
+  group?: 'overview' | 'pbx' | 'integration' | 'system';
+}
+
+/** Model collections (generic list/edit pages), in menu order. Paths are the API's. */
+export const COLLECTION_PAGES: { path: string; section: string; group: RouteInfo['group'] }[] = [
+  { path: 'extensions', section: 'extensions', group: 'pbx' },
+  { path: 'trunks', section: 'trunks', group: 'pbx' },
+  { path: 'inbound-routes', section: 'routing', group: 'pbx' },
+  { path: 'outbound-rules', section: 'routing', group: 'pbx' },
+  { path: 'calling-classes', section: 'routing', group: 'pbx' },
+  { path: 'phonebook', section: 'phonebook', group: 'pbx' },
+  { path: 'ami-users', section: 'crm', group: 'integration' },
+  { path: 'webhooks', section: 'crm', group: 'integration' },
+];
+
+export const PAGES: RouteInfo[] = [
+  { pattern: '/', id: 'dashboard', section: 'system', group: 'overview' },
+  { pattern: '/calls', id: 'calls', section: 'calls', group: 'overview' },
+  ...COLLECTION_PAGES.map((c) => ({ pattern: `/${c.path}`, id: c.path, section: c.section, group: c.group })),
+  { pattern: '/tokens', id: 'tokens', section: 'users', group: 'integration' },
+  { pattern: '/system', id: 'system', section: 'system', group: 'system' },
+  { pattern: '/emergency-numbers', id: 'emergency', section: 'routing', group: 'system' },
+  { pattern: '/preview', id: 'preview', section: 'system', group: 'system' },
+  { pattern: '/backup', id: 'backup', section: 'system', group: 'system' },
+  { pattern: '/users', id: 'users', section: 'users', group: 'system' },
+  { pattern: '/roles', id: 'roles', section: 'users', group: 'system' },
+  { pattern: '/audit', id: 'audit', section: 'audit', group: 'system' },
+  { pattern: '/audit/:id', id: 'audit', section: 'audit' },
+  { pattern: '/setup', id: 'setup', section: 'system', level: 'write' },
+  { pattern: '/extensions/wizard', id: 'extensionWizard', section: 'extensions', level: 'write' },
+  { pattern: '/trunks/wizard', id: 'trunkWizard', section: 'trunks', level: 'write' },
+  ...COLLECTION_PAGES.flatMap((c) => [
+    { pattern: `/${c.path}/new`, id: c.path, section: c.section, level: 'write' as const },
+    { pattern: `/${c.path}/:key`, id: c.path, section: c.section },
+  ]),
+];
