@@ -1,6 +1,6 @@
 # PBX appliance — development entry points. Run as root on Debian 12 or newer.
 #   make run     start the appliance in development mode (GUI/API on http://localhost:8080)
-#   make test    the whole suite (unit, golden, integration against real Asterisk 22)
+#   make test    the whole suite (unit, golden, GUI components, integration against real Asterisk 22, GUI end to end in Chromium)
 #   make rootfs  build or reuse the Debian sid rootfs with Asterisk 22
 #   make bench   benchmarks (written to build/bench)
 #   make clean   remove build output and local tool installs (keeps the rootfs cache)
@@ -17,10 +17,11 @@ export PATH := $(NODE24_DIR)/bin:$(CURDIR)/node_modules/.bin:$(PATH)
 export npm_config_nodedir := $(NODE24_DIR)
 export PBX_ROOTFS_CACHE ?= /var/cache/pbx-appliance
 
-APT_PACKAGES := mmdebstrap sip-tester util-linux iproute2 python3 make g++ curl jq
+# chromium: the GUI's end-to-end tests (Playwright cannot download browsers here).
+APT_PACKAGES := mmdebstrap sip-tester util-linux iproute2 python3 make g++ curl jq chromium
 STAMP := $(TOOLS)/stamps
 
-.PHONY: help run test test-unit test-integration typecheck rootfs bench clean deps node npm
+.PHONY: help run test test-unit test-integration test-e2e test-webui typecheck rootfs bench clean deps node npm webui
 
 help:
 	@sed -n '2,7p' Makefile
@@ -51,19 +52,35 @@ node_modules/.installed: package.json package-lock.json | node
 
 npm: node_modules/.installed
 
+# The admin GUI (webui/): its own package, built into webui/dist, which the supervisor serves at /.
+webui/node_modules/.installed: webui/package.json webui/package-lock.json | node
+	npm ci --prefix webui --no-audit --no-fund --loglevel=error
+	@touch $@
+
+WEBUI_SOURCES := $(shell find webui/src webui/index.html webui/vite.config.ts webui/tsconfig.json -type f 2>/dev/null)
+webui/dist/index.html: webui/node_modules/.installed $(WEBUI_SOURCES)
+	cd webui && node_modules/.bin/tsc -p tsconfig.json --noEmit && node_modules/.bin/vite build --logLevel warn
+
+webui: webui/dist/index.html
+
 rootfs: deps
 	@./image-build/dev-rootfs.sh >/dev/null
 	@echo "rootfs: $$(./image-build/dev-rootfs.sh)"
 
-typecheck: npm
+typecheck: npm webui/node_modules/.installed
 	tsc -p tsconfig.json --noEmit
+	cd webui && node_modules/.bin/tsc -p tsconfig.json --noEmit
 
-run: deps npm rootfs
+run: deps npm rootfs webui
 	PBX_ROOTFS="$$(./image-build/dev-rootfs.sh)" node src/main.ts
 
-test: deps npm rootfs typecheck
+test: deps npm rootfs typecheck webui
 	@echo "node $$(node --version)"
+	cd webui && node_modules/.bin/vitest run
 	PBX_ROOTFS="$$(./image-build/dev-rootfs.sh)" node scripts/run-tests.ts
+
+test-webui: webui
+	cd webui && node_modules/.bin/vitest run
 
 test-unit: npm
 	node scripts/run-tests.ts unit
@@ -71,9 +88,12 @@ test-unit: npm
 test-integration: deps npm rootfs
 	PBX_ROOTFS="$$(./image-build/dev-rootfs.sh)" node scripts/run-tests.ts integration
 
+test-e2e: deps npm rootfs webui
+	PBX_ROOTFS="$$(./image-build/dev-rootfs.sh)" node scripts/run-tests.ts e2e
+
 bench: npm
 	@mkdir -p build/bench
 	@echo "no benchmarks yet (a later issue fills this target)" | tee build/bench/README.txt
 
 clean:
-	rm -rf build test-artifacts .tools node_modules
+	rm -rf build test-artifacts .tools node_modules webui/node_modules webui/dist

@@ -1,6 +1,6 @@
 // Runs the test suite with node:test: unit and golden tests (pure code, in parallel), then the
 // integration tests (real Asterisk in the rootfs, SIPp), one file at a time since each starts
-// its own PBX instances. Usage: node scripts/run-tests.ts [unit|integration]...
+// its own PBX instances, then the GUI end to end in Chromium. Usage: node scripts/run-tests.ts [unit|integration|e2e]...
 import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
@@ -21,6 +21,8 @@ const wanted = process.argv.slice(2);
 const suites: [string, string[], string[]][] = [
   ['unit', [...find(join(root, 'test/unit')), ...find(join(root, 'test/golden'))], []],
   ['integration', find(join(root, 'test/integration')), ['--test-concurrency=1', '--test-timeout=300000']],
+  // The GUI in Chromium against real stacks (needs webui/dist and /usr/bin/chromium).
+  ['e2e', find(join(root, 'test/e2e')), ['--test-concurrency=1', '--test-timeout=300000']],
 ];
 let failed = false;
 for (const [name, files, flags] of suites) {

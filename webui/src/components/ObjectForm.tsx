@@ -48,19 +48,22 @@ export function ObjectForm(props: ObjectFormProps) {
       if (err instanceof ApiError) {
         setErrors(err.fields);
         setFormError(err.message);
-        // Focus the first field the API complained about.
-        const first = err.fields[0];
-        if (first) setTimeout(() => document.getElementById(fieldId(first.path))?.focus(), 0);
       } else setFormError(errorText(err));
     } finally {
       setBusy(false);
     }
   };
+  // Once the form is enabled again, focus the first field the API complained about (or the summary).
+  useEffect(() => {
+    if (busy || !formError) return;
+    const first = errors[0] && document.getElementById(fieldId(errors[0].path));
+    (first ?? document.querySelector<HTMLElement>('[data-testid="form-error"]'))?.focus();
+  }, [busy, errors, formError]);
   if (!schema || !value) return <div aria-busy="true">{formError || t('common.loading')}</div>;
   return (
     <form onSubmit={submit} noValidate className="object-form">
       {formError ? (
-        <div className="form-error" role="alert" data-testid="form-error">
+        <div className="form-error" role="alert" data-testid="form-error" tabIndex={-1}>
           <strong>{formError}</strong>
           {errors.length ? (
             <ul>
