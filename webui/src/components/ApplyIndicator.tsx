@@ -9,7 +9,8 @@ import { Link } from '../lib/router.tsx';
 export interface ApplyStatus {
   state: string;
   appliedRevision?: number;
-  error?: { message: string; details?: string[] };
+  /** The last refused apply (Asterisk's reason); kept until an apply succeeds. */
+  lastError?: { message: string; details?: string[] };
   [k: string]: unknown;
 }
 
@@ -33,7 +34,7 @@ export function ApplyIndicator() {
   const kind = state === 'failed' ? 'bad' : state === 'applying' || state === 'pending' ? 'busy' : 'good';
   const label = t(`apply.${state}`) === `apply.${state}` ? state : t(`apply.${state}`);
   return (
-    <Link to="/preview" className={`apply-indicator ${kind}`} data-testid="apply-indicator" data-state={state} title={s.apply.error?.message ?? ''}>
+    <Link to="/preview" className={`apply-indicator ${kind}`} data-testid="apply-indicator" data-state={state} title={state === 'failed' ? (s.apply.lastError?.message ?? '') : ''}>
       <span className="dot" aria-hidden="true" />
       {t('apply.label')}: {label} <span className="muted">r{s.revision}</span>
     </Link>
