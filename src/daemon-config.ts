@@ -24,6 +24,8 @@ export interface DaemonConfig {
   /** First webhook retry delay in ms, doubled after each failed attempt (tests shorten it). */
   webhookRetryMs: number;
   staticDir: string;
+  /** The built admin GUI (index.html, assets/); served at / when it exists. */
+  webuiDir: string;
   /** YAML loaded into an empty database at first start (factory defaults, test fixtures). */
   initialConfig?: string;
   logLevel: string;
@@ -73,6 +75,7 @@ export function loadDaemonConfig(env: NodeJS.ProcessEnv = process.env): DaemonCo
     deviceQualifySeconds: int(env, 'PBX_DEVICE_QUALIFY', 60),
     webhookRetryMs: int(env, 'PBX_WEBHOOK_RETRY_MS', 1000),
     staticDir: env.PBX_STATIC_DIR ?? join(REPO_ROOT, 'rootfs/usr/share/pbx/asterisk'),
+    webuiDir: resolve(env.PBX_WEBUI_DIR ?? join(REPO_ROOT, 'webui/dist')),
     ...(env.PBX_INITIAL_CONFIG ? { initialConfig: resolve(env.PBX_INITIAL_CONFIG) } : {}),
     logLevel: env.PBX_LOG_LEVEL ?? 'info',
     ...(env.PBX_INITIAL_ADMIN_PASSWORD ? { initialAdminPassword: env.PBX_INITIAL_ADMIN_PASSWORD } : {}),

@@ -18,7 +18,6 @@ import { CallControl } from './calls/call-control.ts';
 import { CallEventTracker } from './calls/call-events.ts';
 import { WebhookDispatcher } from './calls/webhooks.ts';
 import { WebhookDeliveryStore } from './store/webhook-deliveries.ts';
-import { TRUNK_PREFIX } from './render/pjsip-conf.ts';
 import type { PbxConfig } from './domain/model.ts';
 import { AsteriskSupervisor, ChrootAsterisk, SystemdAsterisk, rootfsModuleDir, rootfsUser } from './asterisk/process.ts';
 import { HealthReporter } from './health/health.ts';
@@ -31,6 +30,11 @@ import { AuthStore } from './store/auth-store.ts';
 import { AuthService } from './services/auth-service.ts';
 import { ResourceService } from './services/resource-service.ts';
 import { BackupService } from './services/backup-service.ts';
+import { StatusService } from './services/status-service.ts';
+import { SetupService } from './services/setup-service.ts';
+import { ApplianceStateStore } from './store/appliance-state.ts';
+import { hostStatus } from './lib/sysinfo.ts';
+import { TRUNK_PREFIX, trunkEndpoint } from './render/pjsip-conf.ts';
 
 export interface Daemon {
   config: DaemonConfig;
@@ -47,6 +51,10 @@ export interface Daemon {
   webhooks: WebhookDispatcher;
   webhookDeliveries: WebhookDeliveryStore;
   httpPort: number;
+  /** The box at a glance (GET /api/v1/system/status, 'status' events while listened to). */
+  status: StatusService;
+  /** First-boot wizard state (GET/POST /api/v1/setup). */
+  setup: SetupService;
   stop(): Promise<void>;
 }
 
@@ -224,17 +232,47 @@ export async function startDaemon(env: NodeJS.ProcessEnv = process.env): Promise
     ari.start();
   }
 
+  // Events after which what the dashboard shows may have changed: recompute soon, not in 2 s.
+  const STATUS_AMI_EVENTS = new Set(['ContactStatus', 'PeerStatus', 'Registry', 'FullyBooted', 'Shutdown']);
+  const status = new StatusService(
+    {
+      host: () => hostStatus(config.dataDir),
+      model: () => service.get(),
+      revision: () => store.revision(),
+      applyStatus: () => applier.status,
+      health: () => health.report(),
+      asterisk: () => (supervisor ? { state: supervisor.status.state, ok: supervisor.status.state === 'running' } : { state: 'disabled', ok: true }),
+      live: async () => (control.ready ? { contacts: await control.registrations(), registrations: await control.outboundRegistrations() } : undefined),
+      activeCalls: async () => (await calls.list()).length,
+      trunkObject: trunkEndpoint,
+    },
+    {
+      triggers: [
+        { source: callEvents, event: 'call' },
+        { source: applier, event: 'status' },
+        { source: ami, event: 'event', when: (e) => STATUS_AMI_EVENTS.has(String((e as { event?: unknown }).event)) },
+        { source: ami, event: 'disconnected' },
+      ],
+      onError: (err) => logger.warn({ err: (err as Error).message }, 'status: unexpected error'),
+    },
+  );
+  status.start();
+  const setup = new SetupService(new ApplianceStateStore(db), service);
+
+  let boundHttpPort = config.httpPort;
   const httpServer = createServer(
     createHttpApp({
       health,
       logger,
       version: PRODUCT_VERSION,
-      api: { config: service, resources, auth, backup, apply: applier, calls, callEvents, webhookDeliveries },
+      webuiDir: config.webuiDir,
+      api: { config: service, resources, auth, backup, apply: applier, calls, callEvents, webhookDeliveries, status, setup, httpPort: () => boundHttpPort },
     }),
   );
   await listen(httpServer, config.httpPort, config.httpHost);
   const httpAddress = httpServer.address();
   const httpPort = typeof httpAddress === 'object' && httpAddress ? httpAddress.port : config.httpPort;
+  boundHttpPort = httpPort;
 
   if (existsSync(config.controlSocket)) rmSync(config.controlSocket);
   const controlServer = createServer(
@@ -260,6 +298,7 @@ export async function startDaemon(env: NodeJS.ProcessEnv = process.env): Promise
   const stop = () =>
     (stopping ??= (async () => {
       logger.info('stopping');
+      status.stop();
       httpServer.closeAllConnections();
       controlServer.closeAllConnections();
       await Promise.all([new Promise((r) => httpServer.close(r)), new Promise((r) => controlServer.close(r))]);
@@ -271,7 +310,7 @@ export async function startDaemon(env: NodeJS.ProcessEnv = process.env): Promise
       logger.info('stopped');
     })());
 
-  return { config, service, auth, resources, applier, health, control, calls, callEvents, webhooks, webhookDeliveries, httpPort, stop };
+  return { config, service, auth, resources, applier, health, control, calls, callEvents, webhooks, webhookDeliveries, httpPort, status, setup, stop };
 }
 
 if (import.meta.main) {

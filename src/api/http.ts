@@ -1,6 +1,9 @@
-// The HTTP server of the box: the REST API under /api/v1 (its OpenAPI document and docs page),
-// later the GUI and provisioning. Unknown routes and bad bodies get the standard error shape.
-import express, { type Express, type Request } from 'express';
+// The HTTP server of the box: the REST API under /api/v1 (its OpenAPI document and docs page)
+// and the admin GUI (a built SPA, webui/dist); later provisioning. Unknown API routes and bad
+// bodies get the standard error shape.
+import { statSync } from 'node:fs';
+import { join } from 'node:path';
+import express, { type Express, type Request, type Response } from 'express';
 import { z } from 'zod';
 import type { HealthReporter } from '../health/health.ts';
 import type { Logger } from '../lib/log.ts';
@@ -16,6 +19,75 @@ export interface HttpDeps {
   logger: Logger;
   api: Omit<ApiDeps, 'health'> & { auth: AuthService };
   version: string;
+  /** The built GUI (index.html, assets/); absent or missing: / says how to build it. */
+  webuiDir?: string;
+}
+
+/** Headers of every GUI response: the SPA loads only its own files and cannot be framed. */
+const GUI_HEADERS: Record<string, string> = {
+  'Content-Security-Policy':
+    "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'",
+  'X-Content-Type-Options': 'nosniff',
+  'Referrer-Policy': 'no-referrer',
+};
+
+const NOT_BUILT_PAGE = `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>PBX</title></head><body>
+<h1>PBX appliance</h1>
+<p>The web GUI is not built. Run <code>make webui</code> in the checkout, then reload this page.</p>
+<p>The REST API works without it: <a href="/api/v1/docs">API documentation</a>.</p>
+</body></html>
+`;
+
+function isFile(path: string): boolean {
+  try {
+    return statSync(path).isFile();
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The SPA: its files as they are (hashed /assets/* cached for a year, index.html never), and
+ * index.html for every other GET that is no API call and names no file (client-side routes such
+ * as /extensions/201/edit). Looked up per request: `make webui` may run while the daemon does.
+ */
+function guiRouter(dir: string | undefined): express.Router {
+  const gui = express.Router();
+  const isApi = (path: string) => path === '/api' || path.startsWith('/api/');
+  gui.use((req, res, next) => {
+    if (isApi(req.path)) return next();
+    for (const [k, v] of Object.entries(GUI_HEADERS)) res.setHeader(k, v);
+    next();
+  });
+  if (dir) {
+    gui.use('/assets', express.static(join(dir, 'assets'), { index: false, redirect: false, fallthrough: true, immutable: true, maxAge: '365d' }));
+    gui.use(
+      express.static(dir, {
+        index: false,
+        redirect: false,
+        setHeaders: (res, path) => {
+          if (path.endsWith('index.html')) res.setHeader('Cache-Control', 'no-cache');
+        },
+      }),
+    );
+  }
+  gui.use((req: Request, res: Response, next) => {
+    if ((req.method !== 'GET' && req.method !== 'HEAD') || isApi(req.path)) return next();
+    const last = req.path.split('/').pop() ?? '';
+    if (last.includes('.')) return next();
+    if (!dir || !isFile(join(dir, 'index.html'))) {
+      res.setHeader('Cache-Control', 'no-store');
+      res.status(200).type('html').send(NOT_BUILT_PAGE);
+      return;
+    }
+    res.setHeader('Cache-Control', 'no-cache');
+    // Relative to root: only 'index.html' is checked for dot segments, not where the GUI lives.
+    res.sendFile('index.html', { root: dir, cacheControl: false }, (err) => {
+      if (err && !res.headersSent) next(err);
+    });
+  });
+  return gui;
 }
 
 export function createHttpApp(deps: HttpDeps): Express {
@@ -74,6 +146,7 @@ export function createHttpApp(deps: HttpDeps): Express {
     return { name: p?.name ?? 'anonymous', source: `api ${sourceOf(req)}` };
   });
   app.use('/api/v1', api);
+  app.use(guiRouter(deps.webuiDir));
   app.use((_req, res) => {
     res.status(404).json(errorBody('not_found', 'no such route'));
   });

@@ -21,9 +21,13 @@ import { generateSecret, passwordProblems } from '../domain/password.ts';
 import type { AuthService, Principal } from '../services/auth-service.ts';
 import { authSchemas } from '../services/auth-service.ts';
 import type { BackupService } from '../services/backup-service.ts';
-import type { ConfigService } from '../services/config-service.ts';
+import type { Actor, ConfigService } from '../services/config-service.ts';
 import type { ResourceService } from '../services/resource-service.ts';
 import type { HealthReporter } from '../health/health.ts';
+import { BULK_MAX } from '../services/resource-service.ts';
+import type { SetupState } from '../services/setup-service.ts';
+import { systemStatusSchema, type SystemStatus } from '../services/status-service.ts';
+import { networkInterfaces } from '../lib/sysinfo.ts';
 import { RouteRegistry, errorSchema, type RouteDef } from './registry.ts';
 import { clearSessionCookies, setSessionCookies, sourceOf } from './session.ts';
 
@@ -49,6 +53,18 @@ export interface WebhookDeliveriesView {
   list(q: { webhook?: string; limit?: number; before?: number }): unknown[];
 }
 
+/** The box at a glance (src/services/status-service.ts): 'status' events while listened to. */
+export interface StatusView extends EventEmitter {
+  snapshot(): Promise<SystemStatus>;
+}
+
+/** The first-boot wizard's state (src/services/setup-service.ts). */
+export interface SetupView {
+  state(): SetupState;
+  complete(actor: Actor): SetupState;
+  reset(actor: Actor): SetupState;
+}
+
 export interface ApiDeps {
   config: ConfigService;
   resources: ResourceService;
@@ -59,6 +75,10 @@ export interface ApiDeps {
   calls?: CallApi;
   callEvents?: CallEventsView;
   webhookDeliveries?: WebhookDeliveriesView;
+  status?: StatusView;
+  setup?: SetupView;
+  /** The HTTP port actually listened on (known after listen). */
+  httpPort?: () => number;
 }
 
 const applyResultSchema = z
@@ -256,16 +276,26 @@ export function buildApi(deps: ApiDeps): RouteRegistry {
       return { status: 204 };
     },
   });
-  const kindQuery = z.object({ kind: z.enum(['admin', 'sip', 'pin']).default('sip') }).strict();
+  const kindQuery = z
+    .object({
+      kind: z.enum(['admin', 'sip', 'pin']).default('sip'),
+      /** Several at once (bulk creation); the answer then also lists them all. */
+      count: z.coerce.number().int().min(1).max(1000).optional(),
+    })
+    .strict();
   r.add({
     method: 'get',
     path: '/passwords/generate',
     tag: 'auth',
-    summary: 'A strong password (admin, SIP device secret) or voicemail PIN',
+    summary: 'A strong password (admin, SIP device secret) or voicemail PIN; ?count=N (1-1000) also answers `passwords`, N of them (password = passwords[0])',
     access: { authenticated: true },
     query: kindQuery,
-    responses: { 200: z.object({ password: z.string() }).strict() },
-    handler: ({ query }) => ({ body: { password: generateSecret(query.kind) } }),
+    responses: { 200: z.object({ password: z.string(), passwords: z.array(z.string()).optional() }).strict() },
+    handler: ({ query }) => {
+      if (query.count === undefined) return { body: { password: generateSecret(query.kind) } };
+      const passwords = Array.from({ length: query.count }, () => generateSecret(query.kind));
+      return { body: { password: passwords[0]!, passwords } };
+    },
   });
   r.add({
     method: 'post',
@@ -429,6 +459,41 @@ export function buildApi(deps: ApiDeps): RouteRegistry {
   });
 
   // ---- model objects ------------------------------------------------------------------------
+  const collectionInfo = z
+    .object({
+      type: z.string(),
+      path: z.string(),
+      keyField: z.string(),
+      section: z.enum(SECTIONS),
+      ordered: z.boolean(),
+      fields: z.array(z.string()),
+      search: z.array(z.string()),
+      secrets: z.array(z.string()),
+    })
+    .strict();
+  r.add({
+    method: 'get',
+    path: '/collections',
+    tag: 'meta',
+    summary: 'The object collections the caller may read: URL path, key field, permission section, order, filter/sort fields, searched fields, secret fields',
+    access: { authenticated: true },
+    responses: { 200: z.object({ items: z.array(collectionInfo) }).strict() },
+    handler: ({ principal }) => ({
+      body: {
+        items: COLLECTIONS.filter((c) => allows(principal!.permissions, c.section, 'read')).map((c) => ({
+          type: c.type,
+          path: c.path,
+          keyField: c.keyField,
+          section: c.section,
+          ordered: c.ordered,
+          fields: [...c.fields],
+          search: [...c.search],
+          secrets: [...c.secrets],
+        })),
+      },
+    }),
+  });
+
   for (const col of COLLECTIONS) {
     const tag = col.path;
     const item = col.schema;
@@ -470,6 +535,20 @@ export function buildApi(deps: ApiDeps): RouteRegistry {
         const position = (query as { position?: number } | undefined)?.position;
         return { status: 201, body: await resources.create(col, req.body, actor, position) };
       },
+    });
+    r.add({
+      method: 'post',
+      path: `${base}/bulk`,
+      tag,
+      summary: `Create 1 to ${BULK_MAX} ${col.type}s at once, all or nothing (one revision, one apply; one audit entry per object). Errors name the item: items[3].${col.keyField}`,
+      access: { section: col.section, level: 'write' },
+      docBody: z.object({ items: z.array(item).min(1).max(BULK_MAX) }).strict(),
+      responses: {
+        201: z.object({ items: z.array(item), revision: z.number().int(), apply: applyResultSchema.optional() }).strict(),
+        400: errorSchema,
+        409: errorSchema,
+      },
+      handler: async ({ req, actor }) => ({ status: 201, body: await resources.createMany(col, req.body, actor) }),
     });
     r.add({
       method: 'put',
@@ -538,6 +617,91 @@ export function buildApi(deps: ApiDeps): RouteRegistry {
     access: { section: 'system', level: 'read' },
     responses: { 200: systemSchema },
     handler: () => ({ body: resources.system() }),
+  });
+  r.add({
+    method: 'get',
+    path: '/system/status',
+    tag: 'system',
+    summary: 'The box at a glance: host figures, Asterisk, active calls, registered devices, trunk states, apply state, health with reasons (the event stream sends it as "status")',
+    access: { section: 'system', level: 'read' },
+    responses: { 200: systemStatusSchema, 503: errorSchema },
+    handler: async () => {
+      if (!deps.status) throw new UnavailableError('the status service is not available');
+      return { body: await deps.status.snapshot() };
+    },
+  });
+  const interfaceSchema = z.object({ name: z.string(), address: z.string(), family: z.enum(['IPv4', 'IPv6']), cidr: z.string(), mac: z.string() }).strict();
+  r.add({
+    method: 'get',
+    path: '/system/network',
+    tag: 'system',
+    summary: 'Network summary: host name, addresses of the interfaces (IPv4 first), external address, SIP and HTTP ports, the provisioning URLs phones use',
+    access: { section: 'system', level: 'read' },
+    responses: {
+      200: z
+        .object({
+          hostname: z.string(),
+          interfaces: z.array(interfaceSchema),
+          externalAddress: z.string().nullable(),
+          sipPort: z.number().int(),
+          httpPort: z.number().int(),
+          provisioningUrls: z.array(z.string()),
+        })
+        .strict(),
+    },
+    handler: ({ req }) => {
+      const { hostname, interfaces } = networkInterfaces();
+      const system = resources.system();
+      const httpPort = deps.httpPort?.() ?? req.socket.localPort ?? 0;
+      return {
+        body: {
+          hostname,
+          interfaces,
+          externalAddress: system.externalAddress ?? null,
+          sipPort: system.sipPort,
+          httpPort,
+          provisioningUrls: interfaces.filter((i) => i.family === 'IPv4').map((i) => `http://${i.address}:${httpPort}/provisioning/`),
+        },
+      };
+    },
+  });
+
+  // ---- first-boot setup -------------------------------------------------------------------------
+  /** These actions take no input: an empty object or no body at all. */
+  const noBody = z.object({}).strict();
+  const setupSchema = z.object({ completed: z.boolean(), completedAt: z.string().nullable(), completedBy: z.string().nullable() }).strict();
+  const setup = () => {
+    if (!deps.setup) throw new UnavailableError('the setup state is not available');
+    return deps.setup;
+  };
+  r.add({
+    method: 'get',
+    path: '/setup',
+    tag: 'system',
+    summary: 'Whether the first-boot setup wizard has been completed (the GUI shows it until then)',
+    access: { authenticated: true },
+    responses: { 200: setupSchema, 503: errorSchema },
+    handler: () => ({ body: setup().state() }),
+  });
+  r.add({
+    method: 'post',
+    path: '/setup/complete',
+    tag: 'system',
+    summary: 'Mark the first-boot setup as completed (audited; completing again changes nothing)',
+    access: { section: 'system', level: 'write' },
+    body: noBody,
+    responses: { 200: setupSchema, 400: errorSchema, 503: errorSchema },
+    handler: ({ actor }) => ({ body: setup().complete(actor) }),
+  });
+  r.add({
+    method: 'post',
+    path: '/setup/reset',
+    tag: 'system',
+    summary: 'Show the first-boot setup wizard again (audited)',
+    access: { section: 'system', level: 'write' },
+    body: noBody,
+    responses: { 200: setupSchema, 400: errorSchema, 503: errorSchema },
+    handler: ({ actor }) => ({ body: setup().reset(actor) }),
   });
   r.add({
     method: 'get',
@@ -755,7 +919,7 @@ export function buildApi(deps: ApiDeps): RouteRegistry {
     method: 'get',
     path: '/events',
     tag: 'events',
-    summary: `Server-sent events: call events (${CALL_EVENT_TYPES.join(', ')}; needs calls:read; ?extension= filters) and apply status ("apply"; needs system:read)`,
+    summary: `Server-sent events: call events (${CALL_EVENT_TYPES.join(', ')}; needs calls:read; ?extension= filters), apply status ("apply"; needs system:read) and the box at a glance ("status", as GET /system/status: one on connecting, then on every change and at least every 10 s; needs system:read); ?types= picks event types`,
     access: { authenticated: true },
     query: eventsQuery,
     responses: { 200: 'text/event-stream' },
@@ -775,6 +939,11 @@ export function buildApi(deps: ApiDeps): RouteRegistry {
       const onApply = (s: unknown) => {
         if (!types || types.has('apply')) send('apply', { revision: config.revision(), apply: s });
       };
+      let closed = false;
+      const onStatus = (s: SystemStatus) => {
+        if (!closed) send('status', s);
+      };
+      const statusView = wantApply && (!types || types.has('status')) ? deps.status : undefined;
       if (wantCalls && deps.callEvents) {
         if (query.recent > 0) for (const e of deps.callEvents.recent(query.recent)) onCall(e);
         deps.callEvents.on('call', onCall);
@@ -783,11 +952,17 @@ export function buildApi(deps: ApiDeps): RouteRegistry {
         deps.apply.on('status', onApply);
         onApply(deps.apply.status);
       }
+      if (statusView) {
+        statusView.on('status', onStatus);
+        statusView.snapshot().then(onStatus, () => undefined);
+      }
       const ping = setInterval(() => res.write(': ping\n\n'), 15_000);
       req.on('close', () => {
+        closed = true;
         clearInterval(ping);
         deps.callEvents?.off('call', onCall);
         deps.apply.off('status', onApply);
+        statusView?.off('status', onStatus);
       });
       return { raw: true };
     },

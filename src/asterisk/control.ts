@@ -11,6 +11,12 @@ export interface Registration {
   status: string;
 }
 
+export interface OutboundRegistration {
+  name: string;
+  serverUri: string;
+  status: string;
+}
+
 export class AsteriskControl {
   private readonly ami: AmiClient;
   private readonly logFile: string;
@@ -104,6 +110,21 @@ export class AsteriskControl {
     for (const line of text.split('\n')) {
       const m = /^\s*Contact:\s+(\S+?)\/(\S+)\s+\S+\s+(\S+)/.exec(line);
       if (m?.[1] && m[2] && m[3] && !m[1].startsWith('<')) out.push({ endpoint: m[1], uri: m[2], status: m[3] });
+    }
+    return out;
+  }
+
+  /**
+   * Outbound registrations (register trunks) and their state: Registered, Unregistered,
+   * Rejected or Stopped. `name` is the registration object's name.
+   */
+  async outboundRegistrations(): Promise<OutboundRegistration[]> {
+    const text = await this.ami.command('pjsip list registrations');
+    const out: OutboundRegistration[] = [];
+    // " trunk-x/sip:host:port   trunk-x   Registered   (exp. 591s)"; the auth column may be empty.
+    for (const line of text.split('\n')) {
+      const m = /^\s*([^\s/<]+)\/(\S+)\s+(?:\S+\s+)?(Registered|Unregistered|Rejected|Stopped)\b/.exec(line);
+      if (m?.[1] && m[2] && m[3]) out.push({ name: m[1], serverUri: m[2], status: m[3] });
     }
     return out;
   }

@@ -86,14 +86,20 @@ export const systemSchema = z
     rtpStart: port.default(10000),
     rtpEnd: port.default(20000),
     /** Public address announced in SIP/SDP when the box is behind NAT. */
-    externalAddress: hostName.optional(),
+    externalAddress: hostName.describe('Public address announced in SIP/SDP when the box is behind NAT').optional(),
     /** Networks reached without NAT (only meaningful with externalAddress). */
-    localNets: z.array(cidr).max(32).default([]),
+    localNets: z.array(cidr).max(32).describe('Networks reached without NAT (only meaningful with an external address)').default([]),
     /**
      * Address AMI listens on. Absent: every address when there are AMI users (CRMs connect from
      * the LAN, each user limited by its permit), loopback otherwise (only the supervisor).
      */
-    amiBindAddress: z.string().regex(ipv4, 'an IPv4 address').optional(),
+    amiBindAddress: z
+      .string()
+      .regex(ipv4, 'an IPv4 address')
+      .describe('Address AMI listens on; absent: every address when there are AMI users, loopback otherwise')
+      .optional(),
+    /** Time servers the box (and, with provisioning, its phones) synchronise with. */
+    ntpServers: z.array(hostName).max(8).describe('Time servers the box and its phones synchronise with').default(['pool.ntp.org']),
   })
   .strict()
   .refine((s) => s.rtpEnd > s.rtpStart, { message: 'rtpEnd must be greater than rtpStart', path: ['rtpEnd'] });
@@ -103,13 +109,16 @@ export const deviceSchema = z
     username: sipUsername,
     password: sipSecret,
     /** Networks the device may register and call from; empty means anywhere. */
-    permit: z.array(cidr).max(16).default([]),
+    permit: z.array(cidr).max(16).describe('Networks the device may register and call from; empty means anywhere').default([]),
   })
   .strict();
 
+/** An extension number that names an extension (`x-ref`: the GUI offers the extensions). */
+const extensionRef = () => extensionNumber.meta({ 'x-ref': 'extensions' });
+
 /** Where a forwarded call goes: an extension or an external number (dialled with the forwarding extension's class). */
 export const forwardTargetSchema = z.union([
-  z.object({ extension: extensionNumber }).strict(),
+  z.object({ extension: extensionRef() }).strict(),
   z.object({ external: externalNumber }).strict(),
 ]);
 
@@ -119,7 +128,7 @@ export const forwardSchema = z
     busy: forwardTargetSchema.optional(),
     noAnswer: z
       .union([
-        z.object({ extension: extensionNumber, after: z.number().int().min(5).max(300).default(20) }).strict(),
+        z.object({ extension: extensionRef(), after: z.number().int().min(5).max(300).default(20) }).strict(),
         z.object({ external: externalNumber, after: z.number().int().min(5).max(300).default(20) }).strict(),
       ])
       .optional(),
@@ -134,12 +143,20 @@ export const extensionSchema = z
     email: z.email('a valid e-mail address').max(254).optional(),
     language: language.optional(),
     /** Calling class; without one the extension reaches only internal and emergency numbers. */
-    class: identifier.optional(),
+    class: identifier
+      .meta({ 'x-ref': 'calling-classes', description: 'Calling class; without one the extension reaches only internal and emergency numbers' })
+      .optional(),
     /** Calls (ringing or connected, in or out) allowed before new calls get busy; absent = no limit. */
-    busyLevel: z.number().int().min(1).max(99).optional(),
-    dnd: z.boolean().default(false),
-    devices: z.array(deviceSchema).max(10).default([]),
-    forward: forwardSchema.default({}),
+    busyLevel: z
+      .number()
+      .int()
+      .min(1)
+      .max(99)
+      .describe('Calls (ringing or connected, in or out) allowed before new calls get busy; absent = no limit')
+      .optional(),
+    dnd: z.boolean().describe('Do not disturb: callers get busy (or the busy forward)').default(false),
+    devices: z.array(deviceSchema).max(10).describe('SIP accounts that ring together and present the extension\'s identity').default([]),
+    forward: forwardSchema.describe('Where calls go instead: always, when busy, after no answer, when no device is registered').default({}),
   })
   .strict();
 
@@ -147,7 +164,7 @@ export const trunkSchema = z
   .object({
     name: identifier,
     /** register: the box registers to the carrier; ip: the carrier is recognised by its address. */
-    type: z.enum(['register', 'ip']),
+    type: z.enum(['register', 'ip']).describe('register: the box registers with the carrier; ip: the carrier is recognised by its address'),
     host: hostName,
     port: port.default(5060),
     transport: z.enum(['udp', 'tcp']).default('udp'),
@@ -155,10 +172,10 @@ export const trunkSchema = z
     password: sipSecret.optional(),
     codecs: z.array(z.enum(['alaw', 'ulaw', 'g722', 'gsm', 'opus', 'g729'])).min(1).default(['alaw', 'ulaw']),
     /** Caller number presented on calls out of this trunk. */
-    callerId: externalNumber.optional(),
+    callerId: externalNumber.describe('Caller number presented on calls out of this trunk').optional(),
     /** Concurrent calls out of this trunk; absent = no limit. */
-    maxChannels: z.number().int().min(1).max(1000).optional(),
-    qualify: z.boolean().default(true),
+    maxChannels: z.number().int().min(1).max(1000).describe('Concurrent calls out of this trunk; absent = no limit').optional(),
+    qualify: z.boolean().describe('Send OPTIONS every 60 s; an unreachable trunk is skipped at once').default(true),
   })
   .strict()
   .refine((t) => t.type !== 'register' || (t.username && t.password), {
@@ -167,7 +184,7 @@ export const trunkSchema = z
   });
 
 export const destinationSchema = z.union([
-  z.object({ extension: extensionNumber }).strict(),
+  z.object({ extension: extensionRef() }).strict(),
   z.object({ external: externalNumber }).strict(),
   z.object({ hangup: z.literal(true) }).strict(),
 ]);
@@ -184,17 +201,25 @@ export const outboundRuleSchema = z
     name: identifier,
     patterns: z.array(dialPattern).min(1).max(50),
     /** Digits removed from the front of the dialled number, then `prepend` is added. */
-    strip: z.number().int().min(0).max(20).default(0),
-    prepend: z.string().regex(/^[0-9*#+]{0,20}$/, 'digits, * # +').default(''),
+    strip: z.number().int().min(0).max(20).describe('Digits removed from the front of the dialled number, then prepend is added').default(0),
+    prepend: z.string().regex(/^[0-9*#+]{0,20}$/, 'digits, * # +').describe('Digits added in front of the number after strip').default(''),
     /** Tried in order; the next one on congestion or unavailability. */
-    trunks: z.array(identifier).min(1).max(10),
+    trunks: z
+      .array(identifier.meta({ 'x-ref': 'trunks' }))
+      .min(1)
+      .max(10)
+      .describe('Tried in order; the next one on congestion or unavailability'),
   })
   .strict();
 
 export const callingClassSchema = z
   .object({
     name: identifier,
-    rules: z.array(identifier).max(50).default([]),
+    rules: z
+      .array(identifier.meta({ 'x-ref': 'outbound-rules' }))
+      .max(50)
+      .describe('Outbound rules whose patterns extensions of this class may dial')
+      .default([]),
   })
   .strict();
 
@@ -227,7 +252,7 @@ export const amiUserSchema = z
     read: z.array(z.enum(AMI_READ_CLASSES)).max(AMI_READ_CLASSES.length).default(['call', 'cdr']),
     write: z.array(z.enum(AMI_WRITE_CLASSES)).max(AMI_WRITE_CLASSES.length).default([]),
     /** Networks the client may log in from; at least one. */
-    permit: z.array(cidr).min(1, 'at least one permitted network').max(16),
+    permit: z.array(cidr).min(1, 'at least one permitted network').max(16).describe('Networks the client may log in from; at least one'),
   })
   .strict();
 
@@ -254,9 +279,10 @@ export const webhookSchema = z
       .string()
       .min(16, 'at least 16 characters')
       .max(128, 'at most 128 characters')
-      .regex(/^[!-~]+$/, 'printable ASCII without spaces'),
+      .regex(/^[!-~]+$/, 'printable ASCII without spaces')
+      .describe('Key of the HMAC-SHA256 signature header; the receiver checks it'),
     /** Only calls involving these extensions; empty means every call. */
-    extensions: z.array(extensionNumber).max(100).default([]),
+    extensions: z.array(extensionRef()).max(100).describe('Only calls involving these extensions; empty means every call').default([]),
     enabled: z.boolean().default(true),
   })
   .strict();
@@ -265,7 +291,10 @@ export const webhookSchema = z
 export const contactSchema = z
   .object({
     /** Stable identifier chosen by the client (e.g. a CRM id or a slug). */
-    id: z.string().regex(/^[a-z0-9][a-z0-9_-]{0,63}$/, 'lowercase letters, digits, - and _, at most 64'),
+    id: z
+      .string()
+      .regex(/^[a-z0-9][a-z0-9_-]{0,63}$/, 'lowercase letters, digits, - and _, at most 64')
+      .describe('Stable identifier chosen by the client (e.g. a CRM id or a slug)'),
     name: displayText(80),
     company: displayText(80).optional(),
     numbers: z

@@ -95,12 +95,16 @@ export class ConfigService {
    * it is validated and rendered, then stored with its audit entry in one transaction — the
    * snapshot, the check and the write happen without anything in between, so two concurrent
    * edits cannot overwrite each other. Then (after commit only) the apply is requested.
+   *
+   * One audit entry about `target` records the change, or with `auditPerObject` one entry per
+   * changed object (action `target.action`, the object's type and key), each revertible on its
+   * own: a bulk create shows and undoes like that many single creates, in one revision.
    */
   async mutate(
     actor: Actor,
     target: { action: string; type: string; key: string },
     edit: (draft: PbxConfig) => unknown,
-    options: { wait?: boolean; alsoInTransaction?: () => unknown[] } = {},
+    options: { wait?: boolean; alsoInTransaction?: () => unknown[]; auditPerObject?: boolean } = {},
   ): Promise<ReplaceResult> {
     const { changes, revision } = this.store.transaction(() => {
       // Other rows that belong to the same change (a restore's roles); their own audit details.
@@ -112,18 +116,24 @@ export class ConfigService {
       const changes = [...diffConfigs(before, next), ...(extra as ConfigChange[])];
       if (changes.length === 0) return { changes, revision: this.store.revision() };
       const revision = this.store.replaceAll(next);
-      this.store.appendAudit({
-        at: new Date().toISOString(),
-        actor: actor.name,
-        source: actor.source,
-        action: target.action,
-        objectType: target.type,
-        objectKey: target.key,
-        summary: summarizeChanges(changes),
-        changes,
-        undo: undoOf(before, changes),
-        revision,
-      });
+      const at = new Date().toISOString();
+      const entries = options.auditPerObject
+        ? groupByObject(changes).map((group) => ({ type: group[0]!.object, key: group[0]!.key, changes: group }))
+        : [{ type: target.type, key: target.key, changes }];
+      for (const e of entries) {
+        this.store.appendAudit({
+          at,
+          actor: actor.name,
+          source: actor.source,
+          action: target.action,
+          objectType: e.type,
+          objectKey: e.key,
+          summary: summarizeChanges(e.changes),
+          changes: e.changes,
+          undo: undoOf(before, e.changes),
+          revision,
+        });
+      }
       return { changes, revision };
     });
     // Nothing new to store; but if Asterisk does not run this revision yet (an earlier apply
@@ -177,6 +187,18 @@ export class ConfigService {
   transaction<T>(fn: () => T): T {
     return this.store.transaction(fn);
   }
+}
+
+/** Changes grouped by the object they are about, in first-seen order. */
+function groupByObject(changes: ConfigChange[]): ConfigChange[][] {
+  const groups = new Map<string, ConfigChange[]>();
+  for (const c of changes) {
+    const k = `${c.object}\u0000${c.key}`;
+    const g = groups.get(k);
+    if (g) g.push(c);
+    else groups.set(k, [c]);
+  }
+  return [...groups.values()];
 }
 
 /** The state before `changes`, unmasked, so an entry can be reverted. */

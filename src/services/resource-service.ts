@@ -2,8 +2,9 @@
 // search/filter/sort/paging, get, create, replace, patch, delete, move. Each write is one
 // ConfigService.mutate: validated against the whole model, stored with its audit row in one
 // transaction, applied after commit. Errors carry paths relative to the object.
+import { z } from 'zod';
 import { COLLECTIONS, keyOf, numberOwner, referrersOf, type Collection } from '../domain/collections.ts';
-import { ConflictError, NotFoundError, ValidationError, type FieldError, type FieldPath } from '../domain/errors.ts';
+import { ConflictError, NotFoundError, ValidationError, formatPath, type FieldError, type FieldPath } from '../domain/errors.ts';
 import { systemSchema, type PbxConfig } from '../domain/model.ts';
 import type { Actor, ConfigService, ReplaceResult } from './config-service.ts';
 import { zodError } from './auth-service.ts';
@@ -30,7 +31,17 @@ export interface WriteResult<T> {
   apply?: ReplaceResult['apply'];
 }
 
+export interface BulkResult<T> {
+  items: T[];
+  revision: number;
+  apply?: ReplaceResult['apply'];
+}
+
 type Item = Record<string, unknown>;
+
+/** Most objects one bulk create takes (the body limit of 1 MB allows about that many extensions). */
+export const BULK_MAX = 1000;
+const bulkBodySchema = z.object({ items: z.array(z.unknown()).min(1, 'at least one item').max(BULK_MAX, `at most ${BULK_MAX} items`) }).strict();
 
 /** RFC 7386 JSON merge patch. The model is shallow: a deeper patch is refused, not recursed into. */
 export function mergePatch(target: unknown, patch: unknown, depth = 0): unknown {
@@ -131,6 +142,74 @@ export class ResourceService {
       col.set(draft, items);
     });
     return { item: this.get(col, key), revision: r.revision, ...(r.apply ? { apply: r.apply } : {}) };
+  }
+
+  /**
+   * Creates several objects all or nothing: one mutate (one validation of the whole model, one
+   * render check, one transaction, one apply), one audit entry per object. Errors name the
+   * item: `items[3].number`. A key or number already taken, by an existing object or an
+   * earlier item, is a conflict.
+   */
+  async createMany(col: Collection, body: unknown, actor: Actor): Promise<BulkResult<Item>> {
+    const envelope = bulkBodySchema.safeParse(body);
+    if (!envelope.success) throw zodError(envelope.error, `send { "items": [...] } with 1 to ${BULK_MAX} ${col.type}s`);
+    const raw = envelope.data.items;
+    const items: Item[] = [];
+    const invalid: FieldError[] = [];
+    raw.forEach((value, i) => {
+      const parsed = col.schema.safeParse(value);
+      if (parsed.success) items.push(parsed.data as Item);
+      else for (const issue of parsed.error.issues) invalid.push({ path: ['items', i, ...issue.path.filter((p): p is string | number => typeof p !== 'symbol')], message: issue.message });
+    });
+    if (invalid.length) throw new ValidationError(`${new Set(invalid.map((f) => f.path[1])).size} of the ${raw.length} ${col.type}s are invalid`, invalid);
+
+    const current = this.config.get();
+    const existing = new Set(col.get(current).map((i) => keyOf(col, i)));
+    const seen = new Map<string, number>();
+    const conflicts: FieldError[] = [];
+    items.forEach((item, i) => {
+      const key = keyOf(col, item);
+      const path = ['items', i, col.keyField];
+      const earlier = seen.get(key);
+      if (earlier !== undefined) conflicts.push({ path, message: `${key} is also items[${earlier}]`, conflict: true });
+      else if (existing.has(key)) conflicts.push({ path, message: `${col.type} ${key} already exists`, conflict: true });
+      else if (col.type === 'extension') {
+        const owner = numberOwner(current, key);
+        if (owner) conflicts.push({ path, message: `already used by ${owner}`, conflict: true });
+      }
+      if (earlier === undefined) seen.set(key, i);
+    });
+    if (conflicts.length) throw new ConflictError(conflicts.map((f) => `${formatPath(f.path)}: ${f.message}`).join('; '), conflicts);
+
+    let start = -1;
+    let r: ReplaceResult;
+    try {
+      r = await this.config.mutate(
+        actor,
+        { action: `${col.path}.create`, type: col.type, key: `${items.length} ${col.type}s` },
+        (draft) => {
+          const list = col.get(draft);
+          const taken = new Set(list.map((i) => keyOf(col, i)));
+          const clash = items.findIndex((i) => taken.has(keyOf(col, i)));
+          if (clash >= 0) throw new ConflictError(`${col.type} ${keyOf(col, items[clash]!)} already exists`, [{ path: ['items', clash, col.keyField], message: 'already exists', conflict: true }]);
+          start = list.length;
+          col.set(draft, [...list, ...items]);
+        },
+        { auditPerObject: true },
+      );
+    } catch (err) {
+      if (!(err instanceof ValidationError)) throw err;
+      // Model-wide errors about a new object: [...base, start + i, ...rest] → ['items', i, ...rest].
+      const fields: FieldError[] = err.fields.map((f) => {
+        const at = f.path[col.base.length];
+        if (start < 0 || !startsWith(f.path, col.base) || typeof at !== 'number' || at < start || at >= start + items.length) return f;
+        return { ...f, path: ['items', at - start, ...f.path.slice(col.base.length + 1)] };
+      });
+      if (fields.length > 0 && fields.every((f) => f.conflict)) throw new ConflictError(fields.map((f) => `${formatPath(f.path)}: ${f.message}`).join('; '), fields);
+      throw new ValidationError(err.message, fields);
+    }
+    const stored = new Map(col.get(this.config.get()).map((i) => [keyOf(col, i), i]));
+    return { items: items.map((i) => stored.get(keyOf(col, i))!), revision: r.revision, ...(r.apply ? { apply: r.apply } : {}) };
   }
 
   async replace(col: Collection, key: string, body: unknown, actor: Actor, mode: 'put' | 'patch'): Promise<WriteResult<Item>> {

@@ -97,4 +97,8 @@ export const MIGRATIONS: readonly string[] = [
   CREATE INDEX audit_log_object ON audit_log (object_type, object_key);
   CREATE INDEX audit_log_actor ON audit_log (actor, id);
   `,
+  /* 3: state of the box that is not PBX configuration (first-boot setup): not in the model, its
+     exports or backups. `settings` (migration 1) holds the model's own rows. */ `
+  CREATE TABLE appliance_state (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+  `,
 ];

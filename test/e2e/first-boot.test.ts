@@ -99,7 +99,7 @@ test('a phone registers with the credentials the summary shows and the other ext
   await page.getByTestId('active-calls').waitFor();
   assert.equal((await page.getByTestId('active-calls').textContent())?.trim(), '0');
   // Marks this document: it must still be the same one (no reload) when the count changes.
-  await page.evaluate(() => ((window as unknown as { __sameDocument: boolean }).__sameDocument = true));
+  await page.evaluate('window.__sameDocument = true');
 
   const callee = await startSipp({ scenario: 'phone-uas.xml', remote, user: c202.user, password: c202.password, timeoutMs: 60_000 });
   phones.push(callee);
@@ -112,7 +112,7 @@ test('a phone registers with the credentials the summary shows and the other ext
   const result = await calling;
   assert.ok(result.ok && result.answered, `the call from 201 to 202 is answered (${result.finalStatus})`);
   await waitFor(async () => (await page.getByTestId('active-calls').textContent())?.trim() === '0', 20_000, 'the count to fall after the hang-up');
-  assert.equal(await page.evaluate(() => (window as unknown as { __sameDocument?: boolean }).__sameDocument), true, 'no reload');
+  assert.equal(await page.evaluate('window.__sameDocument'), true, 'no reload');
 });
 
 test('the audit log shows the wizard’s changes, and an extension edit is reverted from it', async () => {

@@ -13,7 +13,7 @@ function need(method: string, path: string): Need {
   const level = method === 'get' ? 'read' : 'write';
   if (['/health', '/auth/login', '/openapi.json', '/docs'].includes(path)) return 'public';
   if (['/auth/logout', '/auth/me', '/auth/password'].includes(path)) return 'self';
-  if (path.startsWith('/passwords/') || path === '/events') return 'authenticated';
+  if (path.startsWith('/passwords/') || ['/events', '/collections', '/setup'].includes(path)) return 'authenticated';
   if (path === '/audit/{id}/revert') return 'write:system';
   const table: [RegExp, string][] = [
     [/^\/extensions/, 'extensions'],
@@ -21,7 +21,7 @@ function need(method: string, path: string): Need {
     [/^\/(inbound-routes|outbound-rules|calling-classes|emergency-numbers)/, 'routing'],
     [/^\/(ami-users|webhooks)/, 'crm'],
     [/^\/phonebook/, 'phonebook'],
-    [/^\/(system|config)/, 'system'],
+    [/^\/(system|config|setup)/, 'system'],
     [/^\/backup/, 'system'],
     [/^\/audit/, 'audit'],
     [/^\/(users|roles|tokens|auth\/lockouts)/, 'users'],

@@ -34,6 +34,7 @@ const ADAPTERS: Record<string, string> = {
   pino: 'lib/log.ts',
   yaml: 'lib/yaml.ts',
   diff: 'lib/text-diff.ts',
+  systeminformation: 'lib/sysinfo.ts',
 };
 
 const imports = (file: string) =>
