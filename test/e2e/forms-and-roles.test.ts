@@ -86,3 +86,27 @@ test('a role without trunk permission sees no trunk pages and cannot reach them 
   await context.close();
   assert.deepEqual(pageErrors, []);
 });
+
+test('keyboard only: sign in, reach a page through the menu, and the focus is visible; on a tablet the menu folds', async () => {
+  const { context, page } = await newPage(browser, base, { width: 820, height: 1180 });
+  await page.goto('/');
+  await page.getByLabel('User name').waitFor();
+  // The password field has the focus first (the user name is prefilled with admin).
+  await page.keyboard.type(ADMIN_PASSWORD);
+  await page.keyboard.press('Enter');
+  const toggle = page.getByRole('button', { name: 'Menu' });
+  await toggle.waitFor();
+  const nav = page.getByRole('navigation', { name: 'Main menu' });
+  assert.equal(await nav.isVisible(), false, 'the menu is folded on a tablet');
+  await toggle.focus();
+  const outline = await toggle.evaluate((el) => getComputedStyle(el).outlineStyle);
+  assert.notEqual(outline, 'none', 'focus is visible');
+  await page.keyboard.press('Enter');
+  assert.equal(await toggle.getAttribute('aria-expanded'), 'true');
+  await nav.getByRole('link', { name: 'Extensions' }).focus();
+  await page.keyboard.press('Enter');
+  await page.getByRole('heading', { name: 'Extensions' }).waitFor();
+  assert.equal(await nav.isVisible(), false, 'the menu folds again after choosing a page');
+  await screenshot(page, 'tablet-extensions');
+  await context.close();
+});
