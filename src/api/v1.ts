@@ -796,7 +796,10 @@ export function buildApi(deps: ApiDeps): RouteRegistry {
     query: auditQuery,
     responses: { 200: z.object({ items: z.array(auditOut) }).strict(), 400: errorSchema },
     handler: ({ res, query }) => {
-      const { format, ...q } = query;
+      const { format, ...rest } = query;
+      // Stored times are UTC ISO strings compared as text: bring any offset to UTC first.
+      const utc = (v: string | undefined) => (v ? new Date(v).toISOString() : undefined);
+      const q = { ...rest, ...(rest.from ? { from: utc(rest.from) } : {}), ...(rest.to ? { to: utc(rest.to) } : {}) };
       const items = config.auditLog(q).map(({ undo, ...e }) => ({ ...e, revertible: !!undo?.length }));
       if (format === 'csv') {
         const cols = ['id', 'at', 'actor', 'source', 'action', 'objectType', 'objectKey', 'summary', 'revision', 'changes'] as const;
@@ -831,7 +834,7 @@ export function buildApi(deps: ApiDeps): RouteRegistry {
     summary: 'Restore every object an audit entry changed to its state before it (an audited change itself, validated like any other)',
     access: { section: 'system', level: 'write' },
     params: z.object({ id: z.coerce.number().int().min(1) }).strict(),
-    responses: { 200: z.object({ revision: z.number().int(), changes: z.array(changeSchema), apply: applyResultSchema.optional() }).strict(), 404: errorSchema, 409: errorSchema, 400: errorSchema },
+    responses: { 200: z.object({ revision: z.number().int(), changes: z.array(changeSchema), auditId: z.number().int().optional(), apply: applyResultSchema.optional() }).strict(), 404: errorSchema, 409: errorSchema, 400: errorSchema },
     handler: async ({ params, actor, principal }) => {
       // Reverting writes whatever the entry touched: the caller needs write on each of those sections.
       const entry = config.auditEntry(params.id);
@@ -840,7 +843,9 @@ export function buildApi(deps: ApiDeps): RouteRegistry {
         if (!allows(principal!.permissions, section, 'write')) throw new ForbiddenError(`reverting entry ${params.id} changes ${u.type} ${u.key}: it needs write on ${section}`);
       }
       const out = await config.revert(params.id, actor);
-      return { body: { revision: out.revision, changes: out.changes, ...(out.apply ? { apply: out.apply } : {}) } };
+      // The revert's own audit entry (written with the revision it produced), so a client can show it.
+      const own = config.auditLog({ action: 'audit.revert', limit: 50 }).find((e) => e.revision === out.revision);
+      return { body: { revision: out.revision, changes: out.changes, ...(own ? { auditId: own.id } : {}), ...(out.apply ? { apply: out.apply } : {}) } };
     },
   });
 

@@ -188,6 +188,11 @@ test('revert restores an object as it was before a change, as an audited change'
   assert.equal(ext.devices[0].password, 'Kq7-vWz2pLm-cah', 'secrets come back too');
   const revert = (await api.get('/audit?limit=1')).body.items[0];
   assert.equal(revert.action, 'audit.revert');
+  assert.equal(r.body.auditId, revert.id, 'the answer names the revert\'s own audit entry');
+  // Time filters accept any offset: the same instant written in +02:00 finds the same entry.
+  const local = new Date(Date.parse(revert.at) + 2 * 3600_000).toISOString().replace('Z', '+02:00');
+  const around = await api.get(`/audit?from=${encodeURIComponent(local)}&limit=5`);
+  assert.ok(around.body.items.some((e: { id: number }) => e.id === revert.id), 'from= with an offset is compared as the same instant');
 
   // Reverting a creation deletes the object; reverting a deletion brings it back.
   const created = (await api.get('/audit?action=extensions.create&objectKey=207')).body.items[0];

@@ -69,3 +69,20 @@ export function FeedbackProvider({ children }: { children: ReactNode }) {
     </Ctx.Provider>
   );
 }
+
+/** The apply outcome of a write as the API answers it (absent when nothing changed). */
+export interface WriteApply {
+  ok: boolean;
+  pending?: boolean;
+  error?: { message: string };
+}
+
+/**
+ * One message for every saved change: applied; saved and queued (Asterisk not ready, applied as
+ * soon as it is); or saved but refused by Asterisk (the running configuration is unchanged).
+ */
+export function reportSaved(toast: Feedback['toast'], t: (k: string, v?: Record<string, string | number>) => string, what: string, apply?: WriteApply): void {
+  if (apply && !apply.ok && apply.pending) toast(t('form.savedPending', { what }), 'info');
+  else if (apply && !apply.ok) toast(t('form.savedNotApplied', { message: apply.error?.message ?? '' }), 'error');
+  else toast(t('form.saved', { what }));
+}

@@ -364,7 +364,7 @@ export function AuditEntry({ id }: { id: string }) {
     setBusy(true);
     setRevertError('');
     try {
-      const out = await api.post<{ revision: number; changes: AuditChange[]; apply?: ApplyResult }>(`/audit/${entry.id}/revert`);
+      const out = await api.post<{ revision: number; changes: AuditChange[]; auditId?: number; apply?: ApplyResult }>(`/audit/${entry.id}/revert`);
       if (out.changes.length === 0) {
         toast(t('admin.audit.nothingToRevert'), 'info');
         return;
@@ -372,10 +372,8 @@ export function AuditEntry({ id }: { id: string }) {
       const outcome = applyOutcome(out.apply);
       if (outcome === 'failed') toast(t('admin.audit.revertedNotApplied', { revision: out.revision, message: out.apply?.error?.message ?? '' }), 'error');
       else toast(t(outcome === 'pending' ? 'admin.audit.revertedPending' : 'admin.audit.reverted', { revision: out.revision }), outcome === 'pending' ? 'info' : 'ok');
-      // The answer has the new revision, not the id of the revert's own audit entry: find it.
-      const recent = await api.get<{ items: AuditItem[] }>('/audit', { action: 'audit.revert', ...(me ? { actor: me.name } : {}), limit: 20 });
-      const own = recent.items.find((e) => e.revision === out.revision);
-      if (own) navigate(`/audit/${own.id}`);
+      // The answer names the revert's own audit entry.
+      if (out.auditId) navigate(`/audit/${out.auditId}`);
     } catch (err) {
       const text = errorText(err);
       setRevertError(err instanceof ApiError && err.status === 403 ? t('admin.notPermitted', { message: text }) : text);

@@ -4,13 +4,13 @@ import { useCollection } from '../lib/collections.ts';
 import { useI18n } from '../lib/i18n.tsx';
 import { Link, navigate } from '../lib/router.tsx';
 import { useSession } from '../lib/session.tsx';
-import { useFeedback } from '../components/feedback.tsx';
+import { reportSaved, useFeedback, type WriteApply } from '../components/feedback.tsx';
 import { ObjectForm } from '../components/ObjectForm.tsx';
 
 interface WriteResult {
   item: Record<string, unknown>;
   revision: number;
-  apply?: { ok: boolean; error?: { message: string } };
+  apply?: WriteApply;
 }
 
 export function CollectionEdit({ collection, objectKey }: { collection: string; objectKey?: string }) {
@@ -28,8 +28,7 @@ export function CollectionEdit({ collection, objectKey }: { collection: string; 
   const writable = can(meta.section, 'write');
   const what = t(`object.${collection}`);
   const saved = (r: WriteResult) => {
-    if (r.apply && !r.apply.ok) toast(t('form.savedNotApplied', { message: r.apply.error?.message ?? '' }), 'error');
-    else toast(t('form.saved', { what: `${what} ${String(r.item[meta.keyField])}` }));
+    reportSaved(toast, t, `${what} ${String(r.item[meta.keyField])}`, r.apply);
     navigate(`/${collection}`);
   };
   return (

@@ -2,7 +2,7 @@ import { useEffect, useState } from 'react';
 import { api, errorText } from '../lib/api.ts';
 import { useI18n } from '../lib/i18n.tsx';
 import { useSession } from '../lib/session.tsx';
-import { useFeedback } from '../components/feedback.tsx';
+import { reportSaved, useFeedback, type WriteApply } from '../components/feedback.tsx';
 import { ObjectForm } from '../components/ObjectForm.tsx';
 
 export function SystemSettings() {
@@ -27,10 +27,9 @@ export function SystemSettings() {
           disabled={!can('system', 'write')}
           submitLabel={t('form.save')}
           onSubmit={async (v) => {
-            const r = await api.put<{ item: Record<string, unknown>; apply?: { ok: boolean; error?: { message: string } } }>('/system', v);
+            const r = await api.put<{ item: Record<string, unknown>; apply?: WriteApply }>('/system', v);
             setSys(r.item);
-            if (r.apply && !r.apply.ok) toast(t('form.savedNotApplied', { message: r.apply.error?.message ?? '' }), 'error');
-            else toast(t('form.saved', { what: t('nav.system') }));
+            reportSaved(toast, t, t('nav.system'), r.apply);
           }}
         />
       ) : null}
