@@ -1,4 +1,4 @@
-import { useEffect, useState, type ReactNode } from 'react';
+import { lazy, Suspense, useEffect, useState, type ReactNode } from 'react';
 import { api } from './lib/api.ts';
 import { I18nProvider, useT } from './lib/i18n.tsx';
 import { match, navigate, useLocation } from './lib/router.tsx';
@@ -13,8 +13,11 @@ import { CollectionEdit } from './pages/CollectionEdit.tsx';
 import { SystemSettings, EmergencyNumbers } from './pages/SystemSettings.tsx';
 import { Dashboard } from './pages/Dashboard.tsx';
 import { Calls } from './pages/Calls.tsx';
-import { Setup } from './pages/Setup.tsx';
-import { ExtensionWizard, TrunkWizard } from './pages/ObjectWizards.tsx';
+// The wizards are used rarely (first boot, occasional creation): loaded on demand, so the
+// dashboard's first load carries only what it shows.
+const Setup = lazy(() => import('./pages/Setup.tsx').then((m) => ({ default: m.Setup })));
+const ExtensionWizard = lazy(() => import('./pages/ObjectWizards.tsx').then((m) => ({ default: m.ExtensionWizard })));
+const TrunkWizard = lazy(() => import('./pages/ObjectWizards.tsx').then((m) => ({ default: m.TrunkWizard })));
 import { Audit, AuditEntry } from './pages/Audit.tsx';
 import { Preview } from './pages/Preview.tsx';
 import { Backup } from './pages/Backup.tsx';
@@ -121,8 +124,9 @@ function Shell() {
     }
     body = <Message title={t('errors.forbiddenTitle')} text={t('errors.forbidden')} />;
   } else body = page(found.p.pattern, found.params!);
-  if (found?.p.pattern === '/setup' && body) return <div className="setup-shell">{body}</div>;
-  return <Layout>{body}</Layout>;
+  const pending = <div className="page" aria-busy="true">{t('common.loading')}</div>;
+  if (found?.p.pattern === '/setup' && body) return <div className="setup-shell"><Suspense fallback={pending}>{body}</Suspense></div>;
+  return <Layout><Suspense fallback={pending}>{body}</Suspense></Layout>;
 }
 
 function Message({ title, text }: { title: string; text: string }) {
