@@ -51,7 +51,7 @@ test('first login: the one-time password must be replaced before anything else',
 });
 
 test('the first-boot wizard creates two extensions and shows their credentials', async () => {
-  await screenshot(page, 'setup-welcome', { doc: true });
+  await screenshot(page, 'setup-welcome');
   const next = () => page.getByTestId('setup-next').click();
   await next();
   await page.getByTestId('setup-step-password').waitFor();
@@ -120,7 +120,7 @@ test('the audit log shows the wizard’s changes, and an extension edit is rever
   const table = page.getByTestId('audit-table');
   await table.waitFor();
   await table.getByText('201').first().waitFor();
-  await screenshot(page, 'audit-log', { doc: true });
+  await screenshot(page, 'audit-log');
 
   await page.goto('/extensions/201');
   const name = field(page, 'Name');
