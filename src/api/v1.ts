@@ -101,6 +101,8 @@ const listQuery = z
     offset: z.coerce.number().int().min(0).default(0),
   })
   .catchall(z.string().max(200));
+/** How often a long-lived event stream re-checks that its session or token is still valid. */
+const STREAM_RECHECK_MS = 5_000;
 const keyParams = z.object({ key: z.string().min(1).max(100) }).strict();
 const okSchema = z.object({ revision: z.number().int(), apply: applyResultSchema.optional() }).strict();
 
@@ -930,23 +932,30 @@ export function buildApi(deps: ApiDeps): RouteRegistry {
     responses: { 200: 'text/event-stream' },
     handler: ({ req, res, principal, query }) => {
       const p = principal!;
-      const wantCalls = allows(p.permissions, 'calls', 'read');
-      const wantApply = allows(p.permissions, 'system', 'read');
+      // The stream outlives the request's authentication: re-checked every few seconds, it ends
+      // when the session is logged out or expires, the user or token goes, and each event is
+      // sent only while the current permissions still allow it (a role may be narrowed).
+      let current: Principal | undefined = p;
+      const may = (section: 'calls' | 'system') => !!current && allows(current.permissions, section, 'read');
+      const wantCalls = may('calls');
+      const wantApply = may('system');
       const types = query.types ? new Set(query.types.split(',')) : undefined;
       res.writeHead(200, { 'Content-Type': 'text/event-stream', 'Cache-Control': 'no-cache', Connection: 'keep-alive', 'X-Accel-Buffering': 'no' });
       res.write(': pbx event stream\n\n');
-      const send = (event: string, data: unknown, id?: string) => res.write(`${id ? `id: ${id}\n` : ''}event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
+      let closed = false;
+      const send = (event: string, data: unknown, id?: string) => {
+        if (!closed) res.write(`${id ? `id: ${id}\n` : ''}event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
+      };
       const onCall = (e: CallEvent) => {
-        if (types && !types.has(e.type)) return;
+        if (!may('calls') || (types && !types.has(e.type))) return;
         if (query.extension && e.extension !== query.extension && !e.extensions?.includes(query.extension)) return;
         send(e.type, callEventSchema.parse(e), e.id);
       };
       const onApply = (s: unknown) => {
-        if (!types || types.has('apply')) send('apply', { revision: config.revision(), apply: s });
+        if (may('system') && (!types || types.has('apply'))) send('apply', { revision: config.revision(), apply: s });
       };
-      let closed = false;
       const onStatus = (s: SystemStatus) => {
-        if (!closed) send('status', s);
+        if (may('system')) send('status', s);
       };
       const statusView = wantApply && (!types || types.has('status')) ? deps.status : undefined;
       if (wantCalls && deps.callEvents) {
@@ -961,14 +970,22 @@ export function buildApi(deps: ApiDeps): RouteRegistry {
         statusView.on('status', onStatus);
         statusView.snapshot().then(onStatus, () => undefined);
       }
-      const ping = setInterval(() => res.write(': ping\n\n'), 15_000);
-      req.on('close', () => {
+      const ping = setInterval(() => closed || res.write(': ping\n\n'), 15_000);
+      const recheck = setInterval(() => {
+        current = auth.current(p);
+        if (!current) res.end();
+      }, STREAM_RECHECK_MS);
+      const cleanup = () => {
+        if (closed) return;
         closed = true;
         clearInterval(ping);
+        clearInterval(recheck);
         deps.callEvents?.off('call', onCall);
         deps.apply.off('status', onApply);
         statusView?.off('status', onStatus);
-      });
+      };
+      req.on('close', cleanup);
+      res.on('close', cleanup);
       return { raw: true };
     },
   });

@@ -285,14 +285,33 @@ export class AuthService {
   }
 
   fromSession(sessionId: string): Principal | undefined {
-    const idHash = sha256(sessionId);
+    return this.sessionPrincipal(sha256(sessionId), true);
+  }
+
+  /**
+   * The principal as it stands now (for long-lived requests such as the event stream): undefined
+   * once the session ended or expired, the user or token was removed or revoked; otherwise with
+   * today's permissions (a role may have changed since the request began).
+   */
+  current(p: Principal): Principal | undefined {
+    if (p.sessionHash) return this.sessionPrincipal(p.sessionHash, false);
+    if (p.tokenId) {
+      const t = this.store.token(p.tokenId);
+      if (!t || t.revokedAt) return undefined;
+      const creator = this.store.user(t.createdBy);
+      return { ...p, permissions: intersect(t.scopes, creator ? this.permissionsOf(creator.role) : {}) };
+    }
+    return undefined;
+  }
+
+  private sessionPrincipal(idHash: string, touch: boolean): Principal | undefined {
     const s = this.store.session(idHash);
     const now = this.o.now();
     if (!s || Date.parse(s.expiresAt) < now) return undefined;
     const user = this.store.user(s.username);
     if (!user) return undefined;
     // Sliding expiry, written at most once a minute.
-    if (Date.parse(s.expiresAt) - now < this.o.sessionIdleMs - 60_000) this.store.touchSession(idHash, this.iso(now + this.o.sessionIdleMs));
+    if (touch && Date.parse(s.expiresAt) - now < this.o.sessionIdleMs - 60_000) this.store.touchSession(idHash, this.iso(now + this.o.sessionIdleMs));
     return {
       kind: 'user',
       name: user.username,

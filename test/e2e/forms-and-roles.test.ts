@@ -99,7 +99,7 @@ test('keyboard only: sign in, reach a page through the menu, and the focus is vi
   const nav = page.getByRole('navigation', { name: 'Main menu' });
   assert.equal(await nav.isVisible(), false, 'the menu is folded on a tablet');
   await toggle.focus();
-  const outline = await toggle.evaluate((el) => getComputedStyle(el).outlineStyle);
+  const outline = await toggle.evaluate((el) => (globalThis as unknown as { getComputedStyle(e: unknown): { outlineStyle: string } }).getComputedStyle(el).outlineStyle);
   assert.notEqual(outline, 'none', 'focus is visible');
   await page.keyboard.press('Enter');
   assert.equal(await toggle.getAttribute('aria-expanded'), 'true');

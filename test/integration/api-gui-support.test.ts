@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startApiDaemon, adminSession, sessionOf, Contract, type ApiClient, type ApiDaemon } from '../lib/api.ts';
+import { startApiDaemon, adminSession, sessionOf, ADMIN_PASSWORD, Contract, type ApiClient, type ApiDaemon } from '../lib/api.ts';
 import { startPbx, waitFor, type PbxInstance } from '../lib/pbx.ts';
 import { runSipp, startSipp, stopAllSipp } from '../lib/sipp.ts';
 
@@ -67,6 +67,8 @@ async function openEvents(url: string, token: string) {
       await waitFor(() => !!(found = events.find(pred)), timeoutMs, what);
       return found!;
     },
+    /** Resolves when the server ends the stream. */
+    ended: pump,
     async close() {
       abort.abort();
       await pump;
@@ -379,6 +381,33 @@ describe('without Asterisk', () => {
     const got = doc.paths['/extensions/{key}'].get.responses['200'].content['application/json'].schema;
     assert.equal(got.properties.class['x-ref'], 'calling-classes', 'responses carry the hints too');
     assert.ok(doc.paths['/system/status'] && doc.paths['/system/network'] && doc.paths['/setup/complete'] && doc.paths['/collections']);
+  });
+
+  test('an event stream ends when its token is revoked or its session logged out', async () => {
+    const session = d.anon.with(sessionOf(await d.anon.post('/auth/login', { username: 'admin', password: ADMIN_PASSWORD })));
+    const t = await session.post('/tokens', { name: 'stream-revoke', scopes: { system: 'read' } });
+    assert.equal(t.status, 201, t.text);
+    const stream = await openEvents(`${d.base}/api/v1/events?types=status`, t.body.token);
+    await stream.next((e) => e.event === 'status', 10_000, 'the first status event');
+    let ended = false;
+    void stream.ended.then(() => (ended = true));
+    assert.equal((await session.delete(`/tokens/${t.body.info.id}`)).status, 204);
+    await waitFor(() => ended, 15_000, 'the server to end the revoked token\'s stream');
+
+    // A browser session: logging out ends its stream too.
+    const login = await d.anon.post('/auth/login', { username: 'admin', password: ADMIN_PASSWORD });
+    const { cookie, csrf } = sessionOf(login);
+    const abort = new AbortController();
+    const res = await fetch(`${d.base}/api/v1/events?types=status`, { headers: { cookie }, signal: abort.signal });
+    assert.equal(res.status, 200);
+    const drained = (async () => {
+      for await (const _ of res.body as unknown as AsyncIterable<Uint8Array>);
+    })();
+    assert.equal((await d.anon.with({ cookie, csrf }).post('/auth/logout')).status, 204);
+    let sessionEnded = false;
+    void drained.then(() => (sessionEnded = true));
+    await waitFor(() => sessionEnded, 15_000, 'the logged-out session\'s stream to end');
+    abort.abort();
   });
 });
 
