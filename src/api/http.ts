@@ -54,7 +54,9 @@ function isFile(path: string): boolean {
  */
 function guiRouter(dir: string | undefined): express.Router {
   const gui = express.Router();
-  const isApi = (path: string) => path === '/api' || path.startsWith('/api/');
+  // Paths the GUI never owns: the API, and provisioning (phones asking for files must get a
+  // 404, never the GUI's index.html with a 200).
+  const isApi = (path: string) => /^\/(api|provisioning)(\/|$)/.test(path);
   gui.use((req, res, next) => {
     if (isApi(req.path)) return next();
     for (const [k, v] of Object.entries(GUI_HEADERS)) res.setHeader(k, v);

@@ -129,8 +129,9 @@ describe('without Asterisk', () => {
       assert.equal(r.headers.get('content-security-policy'), CSP, path);
     }
 
-    // Files that do not exist, and API routes that do not exist, are 404s, never the SPA.
-    for (const path of ['/assets/missing-123.js', '/logo.png', '/api/v1/no-such-route', '/api/nope', '/api/v1/extensions/201/nope']) {
+    // Files that do not exist, API routes that do not exist and provisioning paths (phones) are
+    // 404s, never the SPA.
+    for (const path of ['/assets/missing-123.js', '/logo.png', '/api/v1/no-such-route', '/api/nope', '/api/v1/extensions/201/nope', '/provisioning/', '/provisioning/001565aabbcc.cfg']) {
       const r = await fetch(`${d.base}${path}`);
       assert.equal(r.status, 404, path);
       assert.match(r.headers.get('content-type') ?? '', /application\/json/, path);

@@ -1,9 +1,9 @@
-import { lazy, Suspense, useEffect, useState, type ReactNode } from 'react';
-import { api } from './lib/api.ts';
+import { Component, lazy, Suspense, useEffect, useState, type ErrorInfo, type ReactNode } from 'react';
+import { api, errorText } from './lib/api.ts';
 import { I18nProvider, useT } from './lib/i18n.tsx';
 import { match, navigate, useLocation } from './lib/router.tsx';
 import { SessionProvider, useSession } from './lib/session.tsx';
-import { FeedbackProvider } from './components/feedback.tsx';
+import { FeedbackProvider, useFeedback } from './components/feedback.tsx';
 import { Layout } from './components/Layout.tsx';
 import { COLLECTION_PAGES, PAGES } from './routes.ts';
 import { Login } from './pages/Login.tsx';
@@ -71,9 +71,9 @@ function page(pattern: string, params: Record<string, string>): ReactNode {
     case '/trunks/wizard':
       return <TrunkWizard />;
   }
-  if (col && pattern === `/${col.path}`) return <CollectionList collection={col.path} />;
-  if (col && pattern === `/${col.path}/new`) return <CollectionEdit key="new" collection={col.path} />;
-  if (col) return <CollectionEdit key={params.key} collection={col.path} objectKey={params.key!} />;
+  if (col && pattern === `/${col.path}`) return <CollectionList key={col.path} collection={col.path} />;
+  if (col && pattern === `/${col.path}/new`) return <CollectionEdit key={`${col.path}/new`} collection={col.path} />;
+  if (col) return <CollectionEdit key={`${col.path}/${params.key}`} collection={col.path} objectKey={params.key!} />;
   return null;
 }
 
@@ -125,8 +125,48 @@ function Shell() {
     body = <Message title={t('errors.forbiddenTitle')} text={t('errors.forbidden')} />;
   } else body = page(found.p.pattern, found.params!);
   const pending = <div className="page" aria-busy="true">{t('common.loading')}</div>;
-  if (found?.p.pattern === '/setup' && body) return <div className="setup-shell"><Suspense fallback={pending}>{body}</Suspense></div>;
-  return <Layout><Suspense fallback={pending}>{body}</Suspense></Layout>;
+  if (found?.p.pattern === '/setup' && body)
+    return (
+      <div className="setup-shell">
+        <SetupBar />
+        <PageBoundary key={path}>
+          <Suspense fallback={pending}>{body}</Suspense>
+        </PageBoundary>
+      </div>
+    );
+  return (
+    <Layout>
+      <PageBoundary key={path}>
+        <Suspense fallback={pending}>{body}</Suspense>
+      </PageBoundary>
+    </Layout>
+  );
+}
+
+/** Ways out of the first-boot wizard: sign out, or skip it (e.g. to restore a backup instead). */
+function SetupBar() {
+  const t = useT();
+  const { logout } = useSession();
+  const { confirm, toast } = useFeedback();
+  const skip = async () => {
+    if (!(await confirm(t('setupBar.confirmSkip'), { confirmLabel: t('setupBar.skip') }))) return;
+    try {
+      await api.post('/setup/complete');
+      window.location.assign('/');
+    } catch (e) {
+      toast(errorText(e), 'error');
+    }
+  };
+  return (
+    <div className="setup-bar no-print">
+      <button type="button" className="link" onClick={() => void skip()}>
+        {t('setupBar.skip')}
+      </button>
+      <button type="button" className="link" onClick={() => void logout()}>
+        {t('nav.logout')}
+      </button>
+    </div>
+  );
 }
 
 function Message({ title, text }: { title: string; text: string }) {
@@ -134,6 +174,35 @@ function Message({ title, text }: { title: string; text: string }) {
     <section className="page" data-testid="message">
       <h1>{title}</h1>
       <p>{text}</p>
+    </section>
+  );
+}
+
+/** A page that crashes shows what happened and how to go on, instead of a blank screen. */
+class PageBoundary extends Component<{ children: ReactNode }, { error: Error | null }> {
+  override state = { error: null as Error | null };
+  static getDerivedStateFromError(error: Error) {
+    return { error };
+  }
+  override componentDidCatch(error: Error, info: ErrorInfo) {
+    console.error('page crashed', error, info.componentStack);
+  }
+  override render() {
+    if (!this.state.error) return this.props.children;
+    return <PageCrashed message={this.state.error.message} />;
+  }
+}
+
+function PageCrashed({ message }: { message: string }) {
+  const t = useT();
+  return (
+    <section className="page" role="alert">
+      <h1>{t('errors.crashTitle')}</h1>
+      <p>{t('errors.crash')}</p>
+      <pre className="mono small">{message}</pre>
+      <button type="button" onClick={() => window.location.reload()}>
+        {t('common.reload')}
+      </button>
     </section>
   );
 }

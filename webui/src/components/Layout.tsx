@@ -1,8 +1,8 @@
 // The frame of every page: header (box name, apply status, language, account) and the menu of
 // the pages the role can see. On narrow screens (tablets) the menu folds behind a button.
-import { useEffect, useState, type ReactNode } from 'react';
+import { useEffect, useRef, useState, type ReactNode } from 'react';
 import { api } from '../lib/api.ts';
-import { closeEvents } from '../lib/events.ts';
+import { closeEvents, useEvent } from '../lib/events.ts';
 import { LANGUAGES, useI18n } from '../lib/i18n.tsx';
 import { Link, navigate, useLocation } from '../lib/router.tsx';
 import { useSession } from '../lib/session.tsx';
@@ -13,7 +13,15 @@ const GROUPS: NonNullable<RouteInfo['group']>[] = ['overview', 'pbx', 'integrati
 
 export function Layout({ children }: { children: ReactNode }) {
   const { t, lang, setLang } = useI18n();
-  const { me, can, logout } = useSession();
+  const { me, can, logout, refresh } = useSession();
+  // The event stream failing may mean the session ended (expired, logged out elsewhere): ask,
+  // at most every 10 s; a 401 takes the user to the sign-in page.
+  const lastCheck = useRef(0);
+  useEvent(['error'], () => {
+    if (Date.now() - lastCheck.current < 10_000) return;
+    lastCheck.current = Date.now();
+    void refresh().catch(() => undefined);
+  });
   const { path } = useLocation();
   const [menuOpen, setMenuOpen] = useState(false);
   const [boxName, setBoxName] = useState('PBX');

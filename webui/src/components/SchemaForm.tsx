@@ -3,7 +3,7 @@
 // (x-ref) become searchable drop-downs of the referenced objects, unions (destinations,
 // forwards) a choice of kind plus the chosen kind's fields. API field errors appear next to
 // the field whose path they name.
-import { useId, type ReactNode } from 'react';
+import { useEffect, useId, useState, type ReactNode } from 'react';
 import type { FieldError } from '../lib/api.ts';
 import { useI18n } from '../lib/i18n.tsx';
 import { emptyValue, typeOf, variantIndex, variantKey, variants, type JsonSchema } from '../lib/schema.ts';
@@ -198,15 +198,7 @@ function Field({ name, schema, value, onChange, path, required, ctx }: { name: s
         <Label id={id} name={name} required={required}>
           <span className="hint"> {t('form.onePerLine')}</span>
         </Label>
-        <textarea
-          id={id}
-          rows={Math.min(8, Math.max(2, list.length + 1))}
-          disabled={disabled}
-          aria-invalid={invalid || undefined}
-          aria-describedby={describedBy}
-          value={list.join('\n')}
-          onChange={(e) => onChange(e.target.value.split('\n').map((s) => s.trim()).filter((s, i, a) => s !== '' || i === a.length - 1).filter(Boolean))}
-        />
+        <LinesInput id={id} value={list as string[]} onChange={onChange} disabled={disabled} invalid={invalid} describedBy={describedBy} />
         <Help schema={schema} name={name} id={helpId} />
         <Errors messages={own} id={errId} />
       </div>
@@ -325,5 +317,32 @@ function UnionField({ name, alts, value, onChange, path, required, ctx }: { name
       ) : null}
       <Errors messages={own} id={fieldId(path) + '-err'} />
     </fieldset>
+  );
+}
+
+/**
+ * A list of strings edited as lines. The text is kept as typed (an Enter starts a new, still
+ * empty line); the value is the non-empty trimmed lines.
+ */
+export function LinesInput({ id, value, onChange, disabled, invalid, describedBy }: { id: string; value: string[]; onChange(v: string[]): void; disabled?: boolean; invalid?: boolean; describedBy?: string }) {
+  const [text, setText] = useState(value.join('\n'));
+  const parse = (s: string) => s.split('\n').map((l) => l.trim()).filter(Boolean);
+  // Follow outside changes (a loaded object, a reset) without disturbing what is being typed.
+  useEffect(() => {
+    if (parse(text).join('\n') !== value.join('\n')) setText(value.join('\n'));
+  }, [value.join('\n')]);
+  return (
+    <textarea
+      id={id}
+      rows={Math.min(8, Math.max(2, value.length + 1))}
+      disabled={disabled}
+      aria-invalid={invalid || undefined}
+      aria-describedby={describedBy}
+      value={text}
+      onChange={(e) => {
+        setText(e.target.value);
+        onChange(parse(e.target.value));
+      }}
+    />
   );
 }

@@ -26,7 +26,8 @@ export function FeedbackProvider({ children }: { children: ReactNode }) {
   const toast = useCallback((text: string, kind: Kind = 'ok') => {
     const id = nextId++;
     setToasts((l) => [...l, { id, kind, text }]);
-    setTimeout(() => setToasts((l) => l.filter((x) => x.id !== id)), kind === 'error' ? 10_000 : 4_000);
+    // Errors stay until dismissed: they say what to do, and nobody should have to read fast.
+    if (kind !== 'error') setTimeout(() => setToasts((l) => l.filter((x) => x.id !== id)), 5_000);
   }, []);
   const confirm = useCallback((text: string, opts: { confirmLabel?: string; danger?: boolean; details?: ReactNode } = {}) => new Promise<boolean>((resolve) => setAsk({ text, ...opts, resolve })), []);
   useEffect(() => {
@@ -56,10 +57,11 @@ export function FeedbackProvider({ children }: { children: ReactNode }) {
             <p id="confirm-text">{ask.text}</p>
             {ask.details}
             <div className="actions">
-              <button type="button" onClick={() => close(false)}>
+              {/* Destructive questions start on Cancel: Enter alone must not destroy. */}
+              <button type="button" onClick={() => close(false)} autoFocus={ask.danger}>
                 {t('common.cancel')}
               </button>
-              <button type="submit" className={ask.danger ? 'danger primary' : 'primary'} autoFocus>
+              <button type="submit" className={ask.danger ? 'danger primary' : 'primary'} autoFocus={!ask.danger}>
                 {ask.confirmLabel ?? t('common.confirm')}
               </button>
             </div>

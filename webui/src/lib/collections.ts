@@ -29,16 +29,20 @@ export function resetCollections(): void {
   cache = null;
 }
 
-export function useCollection(path: string): CollectionMeta | null {
+export function useCollection(path: string): { meta: CollectionMeta | null; error: string } {
   const [meta, setMeta] = useState<CollectionMeta | null>(null);
+  const [error, setError] = useState('');
   useEffect(() => {
     let live = true;
-    collections().then((all) => live && setMeta(all.find((c) => c.path === path) ?? null), () => {});
+    collections().then(
+      (all) => live && setMeta(all.find((c) => c.path === path) ?? null),
+      (e: Error) => live && setError(e.message),
+    );
     return () => {
       live = false;
     };
   }, [path]);
-  return meta;
+  return { meta, error };
 }
 
 /** A one-line description of an object for lists and pickers. */

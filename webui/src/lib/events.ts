@@ -1,33 +1,60 @@
 // One EventSource for the whole GUI (the box's SSE stream); components subscribe by event type.
-// The browser reconnects by itself; subscribers are told about (re)connection so they can
-// refetch what they might have missed.
+// The stream asks the server only for the types someone listens to (?types=), so the box does
+// not compute live status for a page that does not show it; when the set of types changes the
+// stream is reopened. The browser reconnects by itself; 'open' tells subscribers about each
+// (re)connection so they can refetch what they might have missed, 'error' about failures.
 import { useEffect, useRef } from 'react';
 
 type Handler = (data: unknown) => void;
 const handlers = new Map<string, Set<Handler>>();
+/** Pseudo-types produced by the EventSource itself, not asked of the server. */
+const LOCAL = new Set(['open', 'error']);
 let source: EventSource | null = null;
-const attached = new Set<string>();
+let sourceTypes = '';
+let reopen = false;
 
-function ensure(): EventSource {
-  if (source && source.readyState !== EventSource.CLOSED) return source;
-  attached.clear();
-  source = new EventSource('/api/v1/events');
-  source.addEventListener('open', () => dispatch('open', null));
-  for (const type of handlers.keys()) attach(type);
-  return source;
+function wanted(): string {
+  return [...handlers.entries()]
+    .filter(([t, set]) => !LOCAL.has(t) && set.size > 0)
+    .map(([t]) => t)
+    .sort()
+    .join(',');
 }
 
-function attach(type: string) {
-  if (!source || attached.has(type) || type === 'open') return;
-  attached.add(type);
-  source.addEventListener(type, (e) => {
-    let data: unknown = null;
-    try {
-      data = JSON.parse((e as MessageEvent<string>).data);
-    } catch {
-      /* a malformed event is skipped */
-    }
-    dispatch(type, data);
+function open(): void {
+  source?.close();
+  sourceTypes = wanted();
+  if (!sourceTypes) {
+    source = null;
+    return;
+  }
+  const s = new EventSource(`/api/v1/events?types=${encodeURIComponent(sourceTypes)}`);
+  source = s;
+  s.addEventListener('open', () => dispatch('open', null));
+  s.addEventListener('error', () => dispatch('error', null));
+  for (const type of sourceTypes.split(',')) {
+    s.addEventListener(type, (e) => {
+      let data: unknown = null;
+      try {
+        data = JSON.parse((e as MessageEvent<string>).data);
+      } catch {
+        /* a malformed event is skipped */
+      }
+      dispatch(type, data);
+    });
+  }
+}
+
+/**
+ * Reopens the stream when the types listened to differ from those asked for; once per batch of
+ * (un)subscriptions (a page subscribing to four call event types opens one stream, not four).
+ */
+function sync(): void {
+  if (reopen) return;
+  reopen = true;
+  queueMicrotask(() => {
+    reopen = false;
+    if (wanted() !== sourceTypes || (source && source.readyState === EventSource.CLOSED && sourceTypes)) open();
   });
 }
 
@@ -38,15 +65,10 @@ function dispatch(type: string, data: unknown) {
 export function subscribe(type: string, h: Handler): () => void {
   if (!handlers.has(type)) handlers.set(type, new Set());
   handlers.get(type)!.add(h);
-  ensure();
-  attach(type);
+  sync();
   return () => {
     handlers.get(type)?.delete(h);
-    if ([...handlers.values()].every((s) => s.size === 0)) {
-      source?.close();
-      source = null;
-      attached.clear();
-    }
+    sync();
   };
 }
 
@@ -54,7 +76,7 @@ export function subscribe(type: string, h: Handler): () => void {
 export function closeEvents(): void {
   source?.close();
   source = null;
-  attached.clear();
+  sourceTypes = '';
 }
 
 export function useEvent(types: string[], handler: (type: string, data: unknown) => void): void {

@@ -68,8 +68,12 @@ export function emptyValue(s: JsonSchema): unknown {
   if (v) return emptyValue(v[0]!);
   switch (typeOf(s)) {
     case 'object': {
+      // Required fields, and optional ones the server defaults (so the form shows what will be
+      // saved: a webhook enabled, a trunk's codecs ticked).
       const out: Record<string, unknown> = {};
-      for (const k of s.required ?? []) out[k] = emptyValue(s.properties?.[k] ?? {});
+      for (const [k, p] of Object.entries(s.properties ?? {})) {
+        if (s.required?.includes(k) || p.default !== undefined) out[k] = emptyValue(p);
+      }
       return out;
     }
     case 'array':

@@ -2,6 +2,8 @@
 // the API enforces it anyway, so this is convenience, never protection.
 import { createContext, useCallback, useContext, useEffect, useState, type ReactNode } from 'react';
 import { api, ApiError, onAuthProblem } from './api.ts';
+import { resetCollections } from './collections.ts';
+import { closeEvents } from './events.ts';
 
 export type Level = 'none' | 'read' | 'write';
 export interface Me {
@@ -32,6 +34,12 @@ export function allows(me: Me | null, section: string, level: 'read' | 'write' =
 export function SessionProvider({ children }: { children: ReactNode }) {
   const [me, setMe] = useState<Me | null>(null);
   const [loading, setLoading] = useState(true);
+  // What one user saw must not serve the next one in this tab: per-user caches and the stream go.
+  const signedOut = useCallback(() => {
+    resetCollections();
+    closeEvents();
+    setMe(null);
+  }, []);
   const refresh = useCallback(async () => {
     try {
       const m = await api.get<Me>('/auth/me');
@@ -39,7 +47,7 @@ export function SessionProvider({ children }: { children: ReactNode }) {
       return m;
     } catch (err) {
       if (err instanceof ApiError && (err.status === 401 || err.status === 403)) {
-        setMe(null);
+        signedOut();
         return null;
       }
       throw err;
@@ -51,16 +59,16 @@ export function SessionProvider({ children }: { children: ReactNode }) {
     try {
       await api.post('/auth/logout');
     } finally {
-      setMe(null);
+      signedOut();
     }
   }, []);
   useEffect(() => {
     void refresh().catch(() => setLoading(false));
     return onAuthProblem((status) => {
-      if (status === 401) setMe(null);
+      if (status === 401) signedOut();
       else void refresh();
     });
-  }, [refresh]);
+  }, [refresh, signedOut]);
   const can = useCallback((section: string, level: 'read' | 'write' = 'read') => allows(me, section, level), [me]);
   return <Ctx.Provider value={{ me, loading, refresh, logout, can }}>{children}</Ctx.Provider>;
 }

@@ -9,7 +9,7 @@ import { PasswordStrength, usePasswordProblems } from '../components/PasswordStr
 /** Own password change; `forced` at the first login with the one-time password. */
 export function ChangePassword({ forced = false }: { forced?: boolean }) {
   const { t } = useI18n();
-  const { me, refresh } = useSession();
+  const { me, refresh, logout } = useSession();
   const { toast } = useFeedback();
   const [current, setCurrent] = useState('');
   const [next, setNext] = useState('');
@@ -71,9 +71,16 @@ export function ChangePassword({ forced = false }: { forced?: boolean }) {
           {error}
         </div>
       ) : null}
-      <button type="submit" className="primary" disabled={busy || mismatch || !next || (problems?.length ?? 0) > 0}>
-        {t('password.submit')}
-      </button>
+      <div className="form-actions">
+        <button type="submit" className="primary" disabled={busy || mismatch || !next || (problems?.length ?? 0) > 0}>
+          {t('password.submit')}
+        </button>
+        {forced ? (
+          <button type="button" onClick={() => void logout()}>
+            {t('nav.logout')}
+          </button>
+        ) : null}
+      </div>
     </form>
   );
   return forced ? (

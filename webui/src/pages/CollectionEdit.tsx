@@ -15,7 +15,7 @@ interface WriteResult {
 
 export function CollectionEdit({ collection, objectKey }: { collection: string; objectKey?: string }) {
   const { t } = useI18n();
-  const meta = useCollection(collection);
+  const { meta, error: metaError } = useCollection(collection);
   const { can } = useSession();
   const { toast } = useFeedback();
   const [item, setItem] = useState<Record<string, unknown> | undefined>(undefined);
@@ -24,7 +24,16 @@ export function CollectionEdit({ collection, objectKey }: { collection: string; 
     if (!objectKey) return;
     api.get<Record<string, unknown>>(`/${collection}/${encodeURIComponent(objectKey)}`).then(setItem, (e) => setError(errorText(e)));
   }, [collection, objectKey]);
-  if (!meta) return <section className="page" aria-busy="true" />;
+  if (!meta)
+    return (
+      <section className="page" aria-busy={!metaError}>
+        {metaError ? (
+          <div className="form-error" role="alert">
+            {metaError}
+          </div>
+        ) : null}
+      </section>
+    );
   const writable = can(meta.section, 'write');
   const what = t(`object.${collection}`);
   const saved = (r: WriteResult) => {

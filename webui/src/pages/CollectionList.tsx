@@ -13,7 +13,7 @@ const PAGE_SIZES = [25, 50, 100, 250];
 
 export function CollectionList({ collection }: { collection: string }) {
   const { t, has } = useI18n();
-  const meta = useCollection(collection);
+  const { meta, error: metaError } = useCollection(collection);
   const { can } = useSession();
   const { toast, confirm } = useFeedback();
   const { query } = useLocation();
@@ -47,14 +47,29 @@ export function CollectionList({ collection }: { collection: string }) {
     let live = true;
     api
       .get<ListResult>(`/${collection}`, { q: qParam, sort, offset, limit })
-      .then((d) => live && (setData(d), setError('')))
+      .then((d) => {
+        if (!live) return;
+        // The last row of the last page went (deleted here or elsewhere): show the page before.
+        if (d.items.length === 0 && offset > 0 && d.total > 0) return setParams({ offset: Math.max(0, Math.floor((d.total - 1) / limit) * limit) });
+        setData(d);
+        setError('');
+      })
       .catch((e) => live && setError(errorText(e)));
     return () => {
       live = false;
     };
   }, [collection, qParam, sort, offset, limit, reload]);
 
-  if (!meta) return <section className="page" aria-busy="true" />;
+  if (!meta)
+    return (
+      <section className="page" aria-busy={!metaError}>
+        {metaError ? (
+          <div className="form-error" role="alert">
+            {metaError}
+          </div>
+        ) : null}
+      </section>
+    );
   const title = t(`nav.${collection}`);
   const key = meta.keyField;
   const columns = [key, ...meta.fields.filter((f) => f !== key)];
