@@ -171,6 +171,8 @@ function csvCell(v: unknown): string {
 export function buildApi(deps: ApiDeps): RouteRegistry {
   const r = new RouteRegistry();
   const { config, resources, auth } = deps;
+  /** Trunk names and states belong to the trunks section: a system reader without it sees none. */
+  const statusFor = (p: Principal | undefined, s: SystemStatus): SystemStatus => (p && allows(p.permissions, 'trunks', 'read') ? s : { ...s, trunks: [] });
   const canWrite = (p: Principal | undefined, col: Collection) => !!p && allows(p.permissions, col.section, 'write');
   const shown = (p: Principal | undefined, col: Collection, item: Record<string, unknown>) => (canWrite(p, col) ? item : maskItem(col, item));
 
@@ -627,9 +629,9 @@ export function buildApi(deps: ApiDeps): RouteRegistry {
     summary: 'The box at a glance: host figures, Asterisk, active calls, registered devices, trunk states, apply state, health with reasons (the event stream sends it as "status")',
     access: { section: 'system', level: 'read' },
     responses: { 200: systemStatusSchema, 503: errorSchema },
-    handler: async () => {
+    handler: async ({ principal }) => {
       if (!deps.status) throw new UnavailableError('the status service is not available');
-      return { body: await deps.status.snapshot() };
+      return { body: statusFor(principal, await deps.status.snapshot()) };
     },
   });
   const interfaceSchema = z.object({ name: z.string(), address: z.string(), family: z.enum(['IPv4', 'IPv6']), cidr: z.string(), mac: z.string() }).strict();
@@ -846,7 +848,7 @@ export function buildApi(deps: ApiDeps): RouteRegistry {
       }
       const out = await config.revert(params.id, actor);
       // The revert's own audit entry (written with the revision it produced), so a client can show it.
-      const own = config.auditLog({ action: 'audit.revert', limit: 50 }).find((e) => e.revision === out.revision);
+      const own = out.changes.length ? config.auditLog({ action: 'audit.revert', limit: 50 }).find((e) => e.revision === out.revision) : undefined;
       return { body: { revision: out.revision, changes: out.changes, ...(own ? { auditId: own.id } : {}), ...(out.apply ? { apply: out.apply } : {}) } };
     },
   });
@@ -955,7 +957,7 @@ export function buildApi(deps: ApiDeps): RouteRegistry {
         if (may('system') && (!types || types.has('apply'))) send('apply', { revision: config.revision(), apply: s });
       };
       const onStatus = (s: SystemStatus) => {
-        if (may('system')) send('status', s);
+        if (current && may('system')) send('status', statusFor(current, s));
       };
       const statusView = wantApply && (!types || types.has('status')) ? deps.status : undefined;
       if (wantCalls && deps.callEvents) {

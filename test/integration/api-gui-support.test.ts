@@ -183,6 +183,18 @@ describe('without Asterisk', () => {
     assert.equal(s.apply.revision, (await api.get('/config/status')).body.revision);
     assert.equal(typeof s.apply.apply.state, 'string');
     assert.deepEqual(s.health, { status: 'ok', reasons: [] });
+
+    // Trunk names and states are the trunks section's: a system reader without it sees none.
+    const role = await api.post('/roles', { name: 'status-only', permissions: { system: 'read' } });
+    assert.equal(role.status, 201, role.text);
+    const narrow = await api.post('/users', { username: 'observer', role: 'status-only', password: 'Watcher-Initial-2026!' });
+    assert.equal(narrow.status, 201, narrow.text);
+    const reader = d.anon.with(sessionOf(await d.anon.post('/auth/login', { username: 'observer', password: 'Watcher-Initial-2026!' })));
+    assert.equal((await reader.post('/auth/password', { currentPassword: 'Watcher-Initial-2026!', newPassword: 'Watcher-Own-Passw0rd-9' })).status, 204);
+    const seen = await reader.get('/system/status');
+    assert.equal(seen.status, 200, seen.text);
+    assert.deepEqual(seen.body.trunks, []);
+    assert.equal(seen.body.devices.total, 2);
   });
 
   test('the event stream sends a status event on connecting (needs system read; ?types= filters)', async () => {
