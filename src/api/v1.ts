@@ -89,6 +89,8 @@ const applyResultSchema = z
     generation: z.number().int().optional(),
     revision: z.number().int().optional(),
     error: z.object({ message: z.string(), objects: z.array(z.string()), details: z.array(z.string()), at: z.string().optional(), revision: z.number().int().optional() }).optional(),
+    /** Applied, but Asterisk lacks something for reasons outside the configuration (a carrier host that does not resolve). */
+    warnings: z.array(z.string()).optional(),
   })
   .loose();
 

@@ -41,6 +41,8 @@ export interface ApplyStatus {
   /** Files changed that only an Asterisk restart takes (e.g. SIP transports). */
   restartRequired: string[];
   lastAppliedAt?: string;
+  /** Objects of the running configuration Asterisk lacks for reasons outside it (see ExpectedObject.optional). */
+  warnings?: string[];
 }
 
 export interface ApplyResult {
@@ -51,6 +53,7 @@ export interface ApplyResult {
   generation?: number;
   revision?: number;
   error?: ApplyStatus['lastError'];
+  warnings?: string[];
 }
 
 export interface ApplierOptions {
@@ -196,6 +199,7 @@ export class Applier extends EventEmitter {
         return { ok: false, changed: false, pending: true, ...(revision !== undefined ? { revision } : {}) };
       }
       const gen = generations.write(files, { expected, revision } satisfies Manifest).number;
+      let warnings: string[] = [];
 
       for (const file of plan.changedFiles) {
         const problem = await target.checkSyntax(gen, file);
@@ -210,7 +214,9 @@ export class Applier extends EventEmitter {
       try {
         for (const m of plan.modules) await reloadWithRetry(target, m);
         const loaded = await target.loadedObjects();
-        const missing = expected.filter((e) => !loaded.has(`${e.kind}:${e.id}`));
+        const absent = expected.filter((e) => !loaded.has(`${e.kind}:${e.id}`));
+        const missing = absent.filter((e) => !e.optional);
+        warnings = absent.flatMap((e) => (e.optional ? [e.optional] : []));
         if (missing.length > 0) {
           const details = target.errorsSince(mark);
           throw new ApplyFailed(
@@ -241,8 +247,10 @@ export class Applier extends EventEmitter {
       generations.prune();
       this.status.restartRequired = [...new Set([...this.status.restartRequired, ...plan.restartRequired])];
       this.succeed(revision, gen);
+      this.status.warnings = warnings;
+      if (warnings.length) logger.warn({ generation: gen, warnings }, 'configuration applied with warnings');
       logger.info({ generation: gen, revision, reloaded: plan.modules, restartRequired: plan.restartRequired }, 'configuration applied');
-      return { ok: true, changed: true, generation: gen, ...(revision !== undefined ? { revision } : {}) };
+      return { ok: true, changed: true, generation: gen, ...(revision !== undefined ? { revision } : {}), ...(warnings.length ? { warnings } : {}) };
     } catch (err) {
       return this.fail(err, revision);
     }
@@ -314,7 +322,9 @@ export class Applier extends EventEmitter {
       const expected = manifest?.expected ?? this.o.render().rendered.expected;
       const revision = manifest?.revision;
       const loaded = await this.o.target.loadedObjects();
-      const missing = expected.filter((e) => !loaded.has(`${e.kind}:${e.id}`));
+      const absent = expected.filter((e) => !loaded.has(`${e.kind}:${e.id}`));
+      const missing = absent.filter((e) => !e.optional);
+      this.status.warnings = absent.flatMap((e) => (e.optional ? [e.optional] : []));
       if (missing.length === 0) return true;
       this.fail(
         new ApplyFailed(

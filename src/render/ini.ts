@@ -18,6 +18,8 @@ export interface IniSection {
   owner: string;
   comment?: string;
   entries: readonly IniEntry[];
+  /** See ExpectedObject.optional: why Asterisk may lack this object without the apply failing. */
+  optional?: string;
 }
 
 const UNSAFE = /[\r\n\u0000;\[\]]/;

@@ -23,6 +23,12 @@ export interface ExpectedObject {
   id: string;
   /** The model object it comes from, named for people. */
   owner: string;
+  /**
+   * Asterisk may legitimately lack it for reasons outside the configuration (a carrier's host
+   * name that does not resolve right now): its absence is a warning with this text, not a
+   * refused apply that would freeze every other change.
+   */
+  optional?: string;
 }
 
 export interface RenderedConfig {

@@ -17,7 +17,7 @@ export interface Actor {
 
 /** The apply side as services see it (implemented by src/apply's Applier). */
 export interface ApplyRequester {
-  request(): Promise<{ ok: boolean; changed: boolean; pending?: boolean; error?: { message: string; objects: string[]; details: string[] } }>;
+  request(): Promise<{ ok: boolean; changed: boolean; pending?: boolean; error?: { message: string; objects: string[]; details: string[] }; warnings?: string[] }>;
   /** Whether Asterisk runs the configuration of this revision. */
   inSync(revision: number): boolean;
 }

@@ -139,7 +139,9 @@ test('a configuration Asterisk rejects leaves the running one untouched and name
 
 test('a configuration Asterisk refuses does not become live through a supervisor restart', async () => {
   const exported = parse((await pbx.pbxctl(['export'])).stdout);
-  exported.trunks.push({ name: 'typo', type: 'ip', host: 'sip.nohost.invalid' });
+  // Looks like an IPv4 address (so its identify is required, not a DNS warning) but is none:
+  // Asterisk cannot take the identify and refuses the configuration.
+  exported.trunks.push({ name: 'typo', type: 'ip', host: '999.10.10.10' });
   const r = await pbx.pbxctl(['apply', '-f', '-'], JSON.stringify(exported));
   assert.equal(r.code, 1, r.stdout + r.stderr);
   assert.match(r.stderr, /did not take pjsip identify trunk-typo/);
@@ -190,4 +192,24 @@ test('a SIP port taken by another program at start is reported, not hidden', asy
     squatter.close();
     await other?.stop();
   }
+});
+
+test('a carrier host name that does not resolve is a warning, not a refused apply that freezes every later change', async () => {
+  const actor = { name: 'test', source: 'test' };
+  const trunks = pbx.daemon.resources.collection('trunks');
+  // .invalid never resolves (RFC 6761): Asterisk drops the trunk's identify at load.
+  const t = await pbx.daemon.resources.create(trunks, { name: 'nodns', type: 'register', host: 'sip.carrier.invalid', username: '0612345678', password: 'Carrier-Secret-99x' }, actor);
+  assert.equal(t.apply?.ok, true, JSON.stringify(t.apply));
+  assert.ok(t.apply?.warnings?.some((w: string) => w.includes('sip.carrier.invalid') && w.includes('trunk nodns')), JSON.stringify(t.apply));
+  assert.ok(pbx.daemon.applier.status.warnings?.length, 'the apply status carries the warning');
+  const endpoints = await pbx.daemon.control.command('pjsip list endpoints');
+  assert.match(endpoints, /trunk-nodns/, 'the rest of the trunk is live');
+
+  // A later, unrelated change still applies.
+  const ext = await pbx.daemon.resources.create(pbx.daemon.resources.collection('extensions'), { number: '299', name: 'After DNS', devices: [{ username: '299', password: 'Sip-After-Dns-77q' }] }, actor);
+  assert.equal(ext.apply?.ok, true, JSON.stringify(ext.apply));
+  assert.match(await pbx.daemon.control.command('pjsip list endpoints'), /Endpoint:\s+299\//);
+  await pbx.daemon.resources.remove(pbx.daemon.resources.collection('extensions'), '299', actor);
+  await pbx.daemon.resources.remove(trunks, 'nodns', actor);
+  assert.equal(pbx.daemon.applier.status.warnings?.length ?? 0, 0, 'the warning goes with the trunk');
 });

@@ -77,6 +77,7 @@ export interface WriteApply {
   ok: boolean;
   pending?: boolean;
   error?: { message: string };
+  warnings?: string[];
 }
 
 /**
@@ -87,4 +88,5 @@ export function reportSaved(toast: Feedback['toast'], t: (k: string, v?: Record<
   if (apply && !apply.ok && apply.pending) toast(t('form.savedPending', { what }), 'info');
   else if (apply && !apply.ok) toast(t('form.savedNotApplied', { message: apply.error?.message ?? '' }), 'error');
   else toast(t('form.saved', { what }));
+  for (const w of apply?.warnings ?? []) toast(t('form.warning', { message: w }), 'error');
 }

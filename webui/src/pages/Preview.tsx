@@ -100,6 +100,13 @@ export function Preview() {
         ) : (
           <p className="muted">{t('common.loading')}</p>
         )}
+        {(apply?.warnings as string[] | undefined)?.length ? (
+          <ul className="form-error" data-testid="apply-warnings">
+            {(apply!.warnings as string[]).map((w) => (
+              <li key={w}>{t('form.warning', { message: w })}</li>
+            ))}
+          </ul>
+        ) : null}
         {lastError ? (
           <div className="form-error" role="alert" data-testid="apply-error">
             <strong>{t('dashboard.preview.failed')}</strong> {lastError.message}
