@@ -3,6 +3,16 @@
 // "still used by" checks all read this table, so a new object type is one entry here.
 import type { z } from 'zod';
 import {
+  announcementSchema,
+  blockedCallerSchema,
+  disaSchema,
+  ivrSchema,
+  lookupSchema,
+  promptSchema,
+  queueSchema,
+  ringGroupSchema,
+  switchSchema,
+  timeConditionSchema,
   amiUserSchema,
   callingClassSchema,
   contactSchema,
@@ -14,6 +24,7 @@ import {
   type PbxConfig,
 } from './model.ts';
 import type { Section } from './auth.ts';
+import { destinationUses, promptUses, targetOf, type DestinationKind } from './destinations.ts';
 
 export interface Collection {
   /** Object type as the audit log and diff name it ("extension"). */
@@ -39,6 +50,32 @@ export interface Collection {
 }
 
 type Items = Record<string, unknown>[];
+
+
+/** A collection of named objects (key `name`), searched by name and description. */
+function named(
+  type: string,
+  path: string,
+  key: 'prompts' | 'timeConditions' | 'switches' | 'ivrs' | 'ringGroups' | 'queues' | 'lookups' | 'announcements' | 'disa',
+  section: Section,
+  schema: z.ZodType,
+  extra: { fields?: string[]; secrets?: string[] } = {},
+): Collection {
+  return {
+    type,
+    path,
+    base: [key],
+    keyField: 'name',
+    section,
+    schema,
+    ordered: false,
+    get: (c) => c[key] as Items,
+    set: (c, v) => void ((c as Record<string, unknown>)[key] = v),
+    search: ['name', 'description', ...(extra.fields?.includes('number') ? ['number'] : [])],
+    fields: ['name', 'description', ...(extra.fields ?? [])],
+    secrets: extra.secrets ?? [],
+  };
+}
 
 export const COLLECTIONS: readonly Collection[] = [
   {
@@ -153,7 +190,43 @@ export const COLLECTIONS: readonly Collection[] = [
     fields: ['id', 'name', 'company', 'email'],
     secrets: [],
   },
+  named('time condition', 'time-conditions', 'timeConditions', 'routing', timeConditionSchema),
+  named('switch', 'switches', 'switches', 'switches', switchSchema, { fields: ['code'], secrets: ['pin'] }),
+  named('IVR', 'ivrs', 'ivrs', 'ivr', ivrSchema, { fields: ['number', 'language', 'directDial'] }),
+  named('lookup', 'lookups', 'lookups', 'ivr', lookupSchema, { fields: ['input'] }),
+  named('announcement', 'announcements', 'announcements', 'ivr', announcementSchema),
+  named('prompt', 'prompts', 'prompts', 'ivr', promptSchema),
+  named('ring group', 'ring-groups', 'ringGroups', 'groups', ringGroupSchema, { fields: ['number', 'strategy'] }),
+  named('queue', 'queues', 'queues', 'groups', queueSchema, { fields: ['number', 'strategy'] }),
+  named('DISA', 'disa', 'disa', 'routing', disaSchema, { fields: ['class'], secrets: ['pin'] }),
+  {
+    type: 'blocked caller',
+    path: 'blocked-callers',
+    base: ['blockedCallers'],
+    keyField: 'number',
+    section: 'routing',
+    schema: blockedCallerSchema,
+    ordered: false,
+    get: (c) => c.blockedCallers as Items,
+    set: (c, v) => void (c.blockedCallers = v as PbxConfig['blockedCallers']),
+    search: ['number', 'description'],
+    fields: ['number', 'description'],
+    secrets: [],
+  },
 ];
+
+/** Object types that are destinations, by the destination field that names them. */
+const KIND_OF_TYPE: Record<string, DestinationKind> = {
+  extension: 'extension',
+  IVR: 'ivr',
+  'ring group': 'ringGroup',
+  queue: 'queue',
+  'time condition': 'timeCondition',
+  switch: 'switch',
+  lookup: 'lookup',
+  announcement: 'announcement',
+  DISA: 'disa',
+};
 
 export function collectionOfType(type: string): Collection | undefined {
   return COLLECTIONS.find((c) => c.type === type);
@@ -166,18 +239,30 @@ export function keyOf(col: Collection, item: Record<string, unknown>): string {
 /** Who refers to an object: what must change before it can be deleted. */
 export function referrersOf(config: PbxConfig, type: string, key: string): string[] {
   const out: string[] = [];
-  if (type === 'extension') {
-    for (const r of config.inboundRoutes) if ('extension' in r.destination && r.destination.extension === key) out.push(`inbound route ${r.did}`);
-    for (const e of config.extensions) {
-      for (const [kind, t] of Object.entries(e.forward)) if (t && 'extension' in t && t.extension === key && e.number !== key) out.push(`extension ${e.number} (forward ${kind})`);
+  const kind = KIND_OF_TYPE[type];
+  if (kind) {
+    for (const u of destinationUses(config)) {
+      const t = targetOf(u.destination);
+      // An object's own destinations do not keep it alive (an IVR whose key 9 repeats itself).
+      if (t && t.kind === kind && t.name === key && !(u.from && u.from.kind === kind && u.from.name === key)) out.push(u.owner);
     }
+  }
+  if (type === 'extension') {
     for (const w of config.webhooks) if (w.extensions.includes(key)) out.push(`webhook ${w.name}`);
+    for (const g of config.ringGroups) if (g.members.some((m) => 'extension' in m && m.extension === key)) out.push(`ring group ${g.name}`);
+    for (const q of config.queues) if ([...q.members, ...q.dynamicMembers].some((m) => m.extension === key)) out.push(`queue ${q.name}`);
+    for (const s of config.switches) if (s.allowed.includes(key)) out.push(`switch ${s.name}`);
   } else if (type === 'trunk') {
     for (const r of config.outbound.rules) if (r.trunks.includes(key)) out.push(`outbound rule ${r.name}`);
   } else if (type === 'outbound rule') {
     for (const c of config.outbound.classes) if (c.rules.includes(key)) out.push(`calling class ${c.name}`);
   } else if (type === 'calling class') {
     for (const e of config.extensions) if (e.class === key) out.push(`extension ${e.number}`);
+    for (const d of config.disa) if (d.class === key) out.push(`DISA ${d.name}`);
+  } else if (type === 'time condition') {
+    for (const q of config.queues) if (q.openHours === key) out.push(`queue ${q.name} (open hours)`);
+  } else if (type === 'prompt') {
+    for (const u of promptUses(config)) if ('custom' in u.prompt && u.prompt.custom === key) out.push(u.owner);
   }
   return out;
 }
@@ -186,6 +271,10 @@ export function referrersOf(config: PbxConfig, type: string, key: string): strin
 export function numberOwner(config: PbxConfig, number: string): string | undefined {
   if (config.outbound.emergency.includes(number)) return `emergency number ${number}`;
   if (config.extensions.some((e) => e.number === number)) return `extension ${number}`;
+  for (const [items, label] of [[config.ringGroups, 'ring group'], [config.queues, 'queue'], [config.ivrs, 'IVR']] as const) {
+    const o = items.find((x) => x.number === number);
+    if (o) return `${label} ${o.name}`;
+  }
   return undefined;
 }
 

@@ -116,20 +116,64 @@ export const deviceSchema = z
 /** An extension number that names an extension (`x-ref`: the GUI offers the extensions). */
 const extensionRef = () => extensionNumber.meta({ 'x-ref': 'extensions' });
 
-/** Where a forwarded call goes: an extension or an external number (dialled with the forwarding extension's class). */
-export const forwardTargetSchema = z.union([
-  z.object({ extension: extensionRef() }).strict(),
-  z.object({ external: externalNumber }).strict(),
+/** A name that refers to an object of another collection (`x-ref`: the GUI offers them). */
+const nameRef = (collection: string) => identifier.meta({ 'x-ref': collection });
+
+/** Sound file names of Asterisk's own prompts (played in the caller's language): demo-congrats, digits/1. */
+export const soundName = z
+  .string()
+  .regex(/^[a-z0-9][a-z0-9_-]*(?:\/[a-z0-9_-]+){0,3}$/, 'a prompt name such as demo-congrats or digits/1')
+  .max(64, 'at most 64 characters');
+
+/** A recorded message: one of Asterisk's built-in prompts, or an uploaded one (see prompts). */
+export const promptRefSchema = z.union([
+  z.object({ builtin: soundName }).strict(),
+  z.object({ custom: nameRef('prompts') }).strict(),
 ]);
 
+// The kinds of destination. Each is one object so the GUI offers a choice of kind plus its field.
+const toExtension = z.object({ extension: extensionRef() }).strict();
+const toExternal = z.object({ external: externalNumber }).strict();
+const toHangup = z.object({ hangup: z.literal(true) }).strict();
+const toIvr = z.object({ ivr: nameRef('ivrs') }).strict();
+const toRingGroup = z.object({ ringGroup: nameRef('ring-groups') }).strict();
+const toQueue = z.object({ queue: nameRef('queues') }).strict();
+const toTimeCondition = z.object({ timeCondition: nameRef('time-conditions') }).strict();
+const toSwitch = z.object({ switch: nameRef('switches') }).strict();
+const toLookup = z.object({ lookup: nameRef('lookups') }).strict();
+const toAnnouncement = z.object({ announcement: nameRef('announcements') }).strict();
+const toDisa = z.object({ disa: nameRef('disa') }).strict();
+
+/** Where a call goes: everything that can take a call is a destination. */
+export const destinationSchema = z.union([
+  toExtension, toExternal, toHangup, toIvr, toRingGroup, toQueue, toTimeCondition, toSwitch, toLookup, toAnnouncement, toDisa,
+]);
+/** The object kinds a destination can name, with the collection (API path) of each. */
+export const DESTINATION_KINDS = {
+  extension: 'extensions',
+  ivr: 'ivrs',
+  ringGroup: 'ring-groups',
+  queue: 'queues',
+  timeCondition: 'time-conditions',
+  switch: 'switches',
+  lookup: 'lookups',
+  announcement: 'announcements',
+  disa: 'disa',
+} as const;
+
+/** Where a forwarded call goes: any destination (an external number is dialled with the forwarding extension's class). */
+export const forwardTargetSchema = destinationSchema;
+
+const after = z.number().int().min(5).max(300).describe('Seconds of ringing before the call is forwarded').default(20);
 export const forwardSchema = z
   .object({
     always: forwardTargetSchema.optional(),
     busy: forwardTargetSchema.optional(),
     noAnswer: z
       .union([
-        z.object({ extension: extensionRef(), after: z.number().int().min(5).max(300).default(20) }).strict(),
-        z.object({ external: externalNumber, after: z.number().int().min(5).max(300).default(20) }).strict(),
+        toExtension.extend({ after }), toExternal.extend({ after }), toHangup.extend({ after }), toIvr.extend({ after }),
+        toRingGroup.extend({ after }), toQueue.extend({ after }), toTimeCondition.extend({ after }), toSwitch.extend({ after }),
+        toLookup.extend({ after }), toAnnouncement.extend({ after }), toDisa.extend({ after }),
       ])
       .optional(),
     unreachable: forwardTargetSchema.optional(),
@@ -155,6 +199,11 @@ export const extensionSchema = z
       .describe('Calls (ringing or connected, in or out) allowed before new calls get busy; absent = no limit')
       .optional(),
     dnd: z.boolean().describe('Do not disturb: callers get busy (or the busy forward)').default(false),
+    /** What a caller hears when the busy level is reached: busy (or the busy forward), ringing until the no-answer time, or waiting in line. */
+    whenBusy: z
+      .enum(['busy', 'ring', 'queue'])
+      .describe('When the busy level is reached: busy (or the busy forward), ringing as if free until the no-answer time, or waiting in line for the extension')
+      .default('busy'),
     devices: z.array(deviceSchema).max(10).describe('SIP accounts that ring together and present the extension\'s identity').default([]),
     forward: forwardSchema.describe('Where calls go instead: always, when busy, after no answer, when no device is registered').default({}),
   })
@@ -183,16 +232,12 @@ export const trunkSchema = z
     path: ['username'],
   });
 
-export const destinationSchema = z.union([
-  z.object({ extension: extensionRef() }).strict(),
-  z.object({ external: externalNumber }).strict(),
-  z.object({ hangup: z.literal(true) }).strict(),
-]);
-
 export const inboundRouteSchema = z
   .object({
     did: dialPattern,
     destination: destinationSchema,
+    /** Callers who hide their number are refused (433 Anonymity Disallowed). */
+    rejectAnonymous: z.boolean().describe('Callers who hide their number are refused').default(false),
   })
   .strict();
 
@@ -305,6 +350,268 @@ export const contactSchema = z
   })
   .strict();
 
+// --- Inbound call handling ---------------------------------------------------------------------
+
+const description = displayText(128).describe('What it is for, for the people who maintain it').optional();
+/** Numbers in the one number plan that reach an object directly (ring groups, queues, IVRs). */
+const objectNumber = extensionNumber.describe('Internal number that reaches it directly (part of the number plan)').optional();
+/** Codes dialled from phones: * and up to 6 digits. */
+export const featureCode = z.string().regex(/^\*[0-9]{1,6}$/, '* followed by 1 to 6 digits');
+const pin = z.string().regex(/^[0-9]{4,12}$/, '4 to 12 digits');
+
+/** An uploaded recording, in one file per language (uploaded through the API, converted for Asterisk). */
+export const promptSchema = z
+  .object({
+    name: identifier,
+    description,
+  })
+  .strict();
+
+const hhmm = z.string().regex(/^(?:[01][0-9]|2[0-3]):[0-5][0-9]$|^24:00$/, 'a time such as 08:30 (24:00 for midnight at the end)');
+export const WEEKDAYS = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'] as const;
+const isoDate = z
+  .string()
+  .regex(/^[0-9]{4}-[0-9]{2}-[0-9]{2}$/, 'a date such as 2026-12-25')
+  .refine((d) => {
+    const t = new Date(`${d}T00:00:00Z`);
+    return !Number.isNaN(t.getTime()) && t.toISOString().slice(0, 10) === d;
+  }, 'not a date of the calendar');
+
+/** A weekly band: [from, to) on each of the days, in the system time zone. */
+export const timeBandSchema = z
+  .object({
+    days: z.array(z.enum(WEEKDAYS)).min(1, 'at least one day').max(7),
+    from: hhmm,
+    to: hhmm,
+  })
+  .strict()
+  .refine((b) => b.from < b.to && b.from !== '24:00', { message: 'must end after it starts (split a band that crosses midnight in two)', path: ['to'] });
+
+/** One day or a range of days off; yearly ones repeat every year (the year is ignored). */
+export const holidaySchema = z
+  .object({
+    name: displayText(64).optional(),
+    from: isoDate,
+    /** Last day, included; absent: the single day `from`. */
+    to: isoDate.describe('Last day, included; absent: the single day from').optional(),
+    yearly: z.boolean().describe('Repeat every year on the same dates').default(false),
+  })
+  .strict()
+  .refine((h) => h.yearly || h.to === undefined || h.to >= h.from, { message: 'must not be before the first day', path: ['to'] });
+
+export const timeConditionSchema = z
+  .object({
+    name: identifier,
+    description,
+    bands: z.array(timeBandSchema).max(100).describe('Weekly opening hours, in the system time zone').default([]),
+    holidays: z.array(holidaySchema).max(400).describe('Days the bands do not apply').default([]),
+    inside: destinationSchema.describe('Where calls go inside the bands'),
+    outside: destinationSchema.describe('Where calls go outside the bands'),
+    /** Where calls go on a holiday; absent: the outside destination. */
+    holiday: destinationSchema.describe('Where calls go on a holiday; absent: the outside destination').optional(),
+  })
+  .strict();
+
+export const switchStateSchema = z.object({ name: identifier, destination: destinationSchema }).strict();
+
+/** A manual switch (night service, holidays): its current state picks the destination. */
+export const switchSchema = z
+  .object({
+    name: identifier,
+    description,
+    states: z.array(switchStateSchema).min(2, 'at least two states').max(10).describe('The first one is the normal state (BLF off)'),
+    /** Dialled from a phone it moves to the next state. */
+    code: featureCode.describe('Dialled from a phone it moves to the next state; also the BLF key to watch it').optional(),
+    pin: pin.describe('Asked before the code changes the state').optional(),
+    /** Extensions that may use the code; empty: every extension. */
+    allowed: z.array(extensionRef()).max(100).describe('Extensions that may use the code; empty: every extension').default([]),
+  })
+  .strict();
+
+export const IVR_KEYS = ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9', '*', '#'] as const;
+export const ivrOptionSchema = z.object({ key: z.enum(IVR_KEYS), destination: destinationSchema }).strict();
+
+export const ivrSchema = z
+  .object({
+    name: identifier,
+    number: objectNumber,
+    description,
+    /** Callers hear the menu (and everything after it) in this language; absent: theirs. */
+    language: language.describe("Callers hear the menu and what follows in this language; absent: the caller's").optional(),
+    greeting: promptRefSchema.describe('Played while the caller may choose'),
+    options: z.array(ivrOptionSchema).max(IVR_KEYS.length).default([]),
+    /** Callers may type an extension's number. */
+    directDial: z.boolean().describe("Callers may type an extension's number").default(false),
+    timeout: z.number().int().min(1).max(60).describe('Seconds to wait for a choice after the greeting').default(5),
+    retries: z.number().int().min(0).max(9).describe('Times the menu is repeated after a wrong or missing choice').default(2),
+    invalidPrompt: promptRefSchema.describe('Played after a wrong choice').default({ builtin: 'invalid' }),
+    fallback: destinationSchema.describe('Where the call goes when the retries are used up').default({ hangup: true }),
+  })
+  .strict();
+
+export const RING_STRATEGIES = ['all', 'order', 'roundrobin', 'evenly', 'tiers'] as const;
+const ringTime = z.number().int().min(5).max(300);
+export const ringGroupMemberSchema = z.union([
+  z
+    .object({
+      extension: extensionRef(),
+      ringTime: ringTime.describe('Seconds this member rings (in order, round robin and evenly); absent: the group default').optional(),
+      tier: z.number().int().min(1).max(9).describe('Tiers ring in order, all members of a tier at once').default(1),
+    })
+    .strict(),
+  z
+    .object({
+      external: externalNumber,
+      ringTime: ringTime.describe('Seconds this member rings (in order, round robin and evenly); absent: the group default').optional(),
+      tier: z.number().int().min(1).max(9).describe('Tiers ring in order, all members of a tier at once').default(1),
+    })
+    .strict(),
+]);
+
+export const ringGroupSchema = z
+  .object({
+    name: identifier,
+    number: objectNumber,
+    description,
+    /** all: at once; order: fixed order; roundrobin: after the last who answered; evenly: fewest answered calls first; tiers: tier by tier. */
+    strategy: z
+      .enum(RING_STRATEGIES)
+      .describe('all: at once; order: fixed order; roundrobin: starting after the last one rung; evenly: fewest answered calls first; tiers: tier by tier')
+      .default('all'),
+    members: z.array(ringGroupMemberSchema).min(1, 'at least one member').max(50),
+    memberRingTime: ringTime.describe('Seconds each member (or tier) rings').default(20),
+    ringTime: z.number().int().min(5).max(900).describe('Seconds the whole group rings at most').default(60),
+    noAnswer: destinationSchema.describe('Where the call goes when nobody answers').default({ hangup: true }),
+    /** Absent: the no-answer destination. */
+    busy: destinationSchema.describe('Where the call goes when every member is busy; absent: the no-answer destination').optional(),
+    /** External members must press 1 to take the call, so a mobile's voicemail cannot. */
+    confirmExternal: z.boolean().describe("External members press 1 to take the call, so a mobile's voicemail cannot").default(false),
+  })
+  .strict();
+
+export const QUEUE_STRATEGIES = ['ringall', 'linear', 'leastrecent', 'fewestcalls', 'rrmemory', 'random'] as const;
+export const queueMemberSchema = z
+  .object({
+    extension: extensionRef(),
+    /** Lower rings first; higher only when all lower ones are busy. */
+    penalty: z.number().int().min(0).max(100).describe('Lower rings first; higher only when all lower ones are busy').default(0),
+  })
+  .strict();
+
+export const queueSchema = z
+  .object({
+    name: identifier,
+    number: objectNumber,
+    description,
+    strategy: z.enum(QUEUE_STRATEGIES).default('ringall'),
+    members: z.array(queueMemberSchema).max(200).describe('Always in the queue').default([]),
+    /** May log in and out with the agent feature codes. */
+    dynamicMembers: z.array(queueMemberSchema).max(200).describe('Log in and out with the agent feature codes').default([]),
+    memberRingTime: z.number().int().min(5).max(120).describe('Seconds an agent rings before the next is tried').default(15),
+    wrapUpTime: z.number().int().min(0).max(600).describe('Seconds an agent rests after a call').default(0),
+    autoPause: z.boolean().describe('An agent who does not answer is paused').default(false),
+    /** Seconds between position / wait announcements; 0: none. */
+    announceFrequency: z.number().int().min(0).max(600).describe('Seconds between announcements of position and wait; 0: none').default(30),
+    announcePosition: z.boolean().default(true),
+    announceHoldTime: z.boolean().default(true),
+    periodicAnnouncement: promptRefSchema.describe('Played to waiting callers every periodic interval').optional(),
+    periodicFrequency: z.number().int().min(10).max(600).describe('Seconds between periodic announcements').default(60),
+    /** Played to the agent before the call connects (e.g. the queue's name). */
+    agentAnnouncement: promptRefSchema.describe("Played to the agent before the call connects (e.g. the queue's name)").optional(),
+    /** Seconds a caller may wait; 0: no limit. */
+    maxWait: z.number().int().min(0).max(7200).describe('Seconds a caller may wait; 0: no limit').default(0),
+    /** Callers waiting at most; 0: no limit. */
+    maxLength: z.number().int().min(0).max(1000).describe('Callers waiting at most; 0: no limit').default(0),
+    /** Callers may wait when no agent is logged in. */
+    joinEmpty: z.boolean().describe('Callers may wait when no agent is logged in').default(true),
+    timeoutDestination: destinationSchema.describe('Where callers go after the maximum wait').default({ hangup: true }),
+    /** Absent: the timeout destination. */
+    fullDestination: destinationSchema.describe('Where callers go when the queue is full or has no agents; absent: the timeout destination').optional(),
+    /** Outside its bands (or on its holidays) callers go where that time condition sends them. */
+    openHours: nameRef('time-conditions').describe('Outside its bands callers go where that time condition sends them').optional(),
+  })
+  .strict();
+
+const routeName = identifier;
+export const lookupRouteSchema = z.object({ name: routeName, destination: destinationSchema }).strict();
+/** A URL template: {caller}, {digits} and {did} are replaced (URL-encoded); the rest is kept as typed. */
+export const urlTemplate = z
+  .string()
+  .max(1024, 'at most 1024 characters')
+  .refine((s) => /^https?:\/\/[A-Za-z0-9.-]+(?::[0-9]{1,5})?(?:\/|$)/.test(s), 'an http:// or https:// URL')
+  .refine((s) => /^[A-Za-z0-9._~:/?@!&*+=%-]*$/.test(s.replace(/\{(?:caller|digits|did)\}/g, '')), 'only URL characters and the placeholders {caller}, {digits}, {did}')
+  .refine((s) => !/@/.test(s.split('/')[2] ?? ''), 'no credentials in the URL');
+
+/** Dynamic routing: a code (typed, or the caller's number) is looked up in a web service or a table. */
+export const lookupSchema = z
+  .object({
+    name: identifier,
+    description,
+    input: z.enum(['digits', 'callerId']).describe('digits: the caller types a code; callerId: the caller number is used').default('digits'),
+    prompt: promptRefSchema.describe('Asks for the code').default({ builtin: 'beep' }),
+    maxDigits: z.number().int().min(1).max(20).describe('Digits of the code at most (# ends it earlier)').default(6),
+    source: z.union([
+      z
+        .object({
+          url: urlTemplate.describe('Asked with GET; answers JSON {"destination": "<route name>"}'),
+          timeout: z.number().int().min(1).max(30).describe('Seconds before the fallback is used').default(3),
+        })
+        .strict(),
+      z
+        .object({
+          table: z
+            .array(z.object({ key: z.string().regex(/^\+?[0-9*#]{1,30}$/, 'digits, * and #, optionally starting with +'), route: routeName }).strict())
+            .min(1)
+            .max(100_000)
+            .describe('Code (or caller number) to route name; import it as CSV'),
+        })
+        .strict(),
+    ]),
+    routes: z.array(lookupRouteSchema).min(1).max(100).describe('The names an answer may choose, and where each goes'),
+    fallback: destinationSchema.describe('Where the call goes on a timeout, an error or an unknown answer'),
+  })
+  .strict();
+
+/** A recorded message, then a destination (or hang up). */
+export const announcementSchema = z
+  .object({
+    name: identifier,
+    description,
+    prompt: promptRefSchema,
+    then: destinationSchema.describe('Where the call goes after the message').default({ hangup: true }),
+  })
+  .strict();
+
+/** Direct inward system access: an outside line for callers who know the PIN, limited by a class. */
+export const disaSchema = z
+  .object({
+    name: identifier,
+    description,
+    pin: pin.describe('Asked before the dial tone'),
+    class: identifier.meta({ 'x-ref': 'calling-classes', description: 'What the caller may dial' }),
+    callerId: externalNumber.describe('Caller number presented on calls out; absent: the trunk\'s').optional(),
+  })
+  .strict();
+
+/** Callers refused (or sent elsewhere) whatever number they call. */
+export const blockedCallerSchema = z
+  .object({
+    /** The caller's number, or a pattern of numbers. */
+    number: dialPattern.describe('The caller number, or a pattern such as 0039X.'),
+    description,
+    /** Absent: the call is refused. */
+    destination: destinationSchema.describe('Where the call goes instead; absent: refused').optional(),
+  })
+  .strict();
+
+/** Codes dialled from phones (more come with the user services). */
+export const featureCodesSchema = z
+  .object({
+    agentLogin: featureCode.describe('Log in to every queue the extension may join').default('*45'),
+    agentLogout: featureCode.describe('Log out of every queue').default('*46'),
+  })
+  .strict();
+
 /** Version of the model's format (backups, exports). Raise it when a change is not backward compatible. */
 export const MODEL_VERSION = 1;
 
@@ -318,6 +625,17 @@ export const pbxConfigSchema = z
     amiUsers: z.array(amiUserSchema).default([]),
     webhooks: z.array(webhookSchema).default([]),
     phonebook: z.array(contactSchema).max(100_000).default([]),
+    prompts: z.array(promptSchema).default([]),
+    timeConditions: z.array(timeConditionSchema).default([]),
+    switches: z.array(switchSchema).default([]),
+    ivrs: z.array(ivrSchema).default([]),
+    ringGroups: z.array(ringGroupSchema).default([]),
+    queues: z.array(queueSchema).default([]),
+    lookups: z.array(lookupSchema).default([]),
+    announcements: z.array(announcementSchema).default([]),
+    disa: z.array(disaSchema).default([]),
+    blockedCallers: z.array(blockedCallerSchema).default([]),
+    featureCodes: featureCodesSchema.default(featureCodesSchema.parse({})),
   })
   .strict();
 
@@ -335,6 +653,21 @@ export type Outbound = z.infer<typeof outboundSchema>;
 export type AmiUser = z.infer<typeof amiUserSchema>;
 export type Webhook = z.infer<typeof webhookSchema>;
 export type Contact = z.infer<typeof contactSchema>;
+export type PromptRef = z.infer<typeof promptRefSchema>;
+export type Prompt = z.infer<typeof promptSchema>;
+export type TimeBand = z.infer<typeof timeBandSchema>;
+export type Holiday = z.infer<typeof holidaySchema>;
+export type TimeCondition = z.infer<typeof timeConditionSchema>;
+export type Switch = z.infer<typeof switchSchema>;
+export type Ivr = z.infer<typeof ivrSchema>;
+export type RingGroup = z.infer<typeof ringGroupSchema>;
+export type RingGroupMember = z.infer<typeof ringGroupMemberSchema>;
+export type Queue = z.infer<typeof queueSchema>;
+export type Lookup = z.infer<typeof lookupSchema>;
+export type Announcement = z.infer<typeof announcementSchema>;
+export type Disa = z.infer<typeof disaSchema>;
+export type BlockedCaller = z.infer<typeof blockedCallerSchema>;
+export type FeatureCodes = z.infer<typeof featureCodesSchema>;
 export type CallEventType = (typeof CALL_EVENT_TYPES)[number];
 /** The whole configuration: what the store snapshots, the renderer reads and pbxctl exports. */
 export type PbxConfig = z.infer<typeof pbxConfigSchema>;

@@ -3,6 +3,7 @@
 import { isExactNumber, pbxConfigSchema, type PbxConfig } from './model.ts';
 import { ValidationError, type FieldError, type FieldPath } from './errors.ts';
 import { passwordProblems } from './password.ts';
+import { KIND_LABEL, destinationNames, destinationUses, instantCycles, promptUses, targetOf } from './destinations.ts';
 
 function duplicates<T>(items: readonly T[], key: (t: T) => string, path: (i: number) => FieldPath, what: string): FieldError[] {
   const seen = new Map<string, number>();
@@ -14,6 +15,13 @@ function duplicates<T>(items: readonly T[], key: (t: T) => string, path: (i: num
     else errors.push({ path: path(i), message: `${what} "${k}" is already used (entry ${first + 1})`, conflict: true });
   });
   return errors;
+}
+
+/** 000000, 123456, 987654: the PINs tried first. */
+export function isObviousPin(pin: string): boolean {
+  const d = [...pin].map(Number);
+  const steps = new Set(d.slice(1).map((x, i) => (x - d[i]! + 10) % 10));
+  return steps.size === 1 && (steps.has(0) || steps.has(1) || steps.has(9));
 }
 
 /** `previous`: the stored configuration, when checking a change to it (secrets kept as they were are not judged again). */
@@ -30,6 +38,35 @@ export function checkConsistency(config: PbxConfig, previous?: PbxConfig): Field
     else numberOwner.set(ext.number, `extension ${ext.number}`);
   });
   errors.push(...duplicates(outbound.emergency, (n) => n, (i) => ['outbound', 'emergency', i], 'emergency number'));
+  const numbered: [string, { name: string; number?: string | undefined }[], string][] = [
+    ['ringGroups', config.ringGroups, 'ring group'],
+    ['queues', config.queues, 'queue'],
+    ['ivrs', config.ivrs, 'IVR'],
+  ];
+  for (const [base, items, label] of numbered) {
+    items.forEach((o, i) => {
+      if (o.number === undefined) return;
+      const owner = numberOwner.get(o.number);
+      if (owner) errors.push({ path: [base, i, 'number'], message: `number ${o.number} is already used by ${owner}`, conflict: true });
+      else numberOwner.set(o.number, `${label} ${o.name}`);
+    });
+  }
+
+  // Feature codes share the dialled-number space with each other; a code that is the start of
+  // another would make the longer one unreachable.
+  const codeOwner = new Map<string, string>();
+  const overlapping = (code: string) => [...codeOwner.entries()].find(([c]) => c.startsWith(code) || code.startsWith(c))?.[1];
+  for (const [key, code] of Object.entries(config.featureCodes)) {
+    const owner = overlapping(code);
+    if (owner) errors.push({ path: ['featureCodes', key], message: `code ${code} is already used by (or overlaps) ${owner}`, conflict: true });
+    else codeOwner.set(code, `feature code ${key}`);
+  }
+  config.switches.forEach((sw, i) => {
+    if (sw.code === undefined) return;
+    const owner = overlapping(sw.code);
+    if (owner) errors.push({ path: ['switches', i, 'code'], message: `code ${sw.code} is already used by (or overlaps) ${owner}`, conflict: true });
+    else codeOwner.set(sw.code, `switch ${sw.name}`);
+  });
 
   // SIP endpoint ids: device usernames are global (trunks are prefixed and cannot collide).
   const devices = extensions.flatMap((ext, i) => ext.devices.map((d, j) => ({ d, path: ['extensions', i, 'devices', j, 'username'] as FieldPath })));
@@ -46,6 +83,19 @@ export function checkConsistency(config: PbxConfig, previous?: PbxConfig): Field
   errors.push(...duplicates(config.amiUsers, (u) => u.username, (i) => ['amiUsers', i, 'username'], 'AMI user name'));
   errors.push(...duplicates(config.webhooks, (w) => w.name, (i) => ['webhooks', i, 'name'], 'webhook name'));
   errors.push(...duplicates(config.phonebook, (c) => c.id, (i) => ['phonebook', i, 'id'], 'contact id'));
+  const named: [string, { name: string }[], string][] = [
+    ['prompts', config.prompts, 'prompt'],
+    ['timeConditions', config.timeConditions, 'time condition'],
+    ['switches', config.switches, 'switch'],
+    ['ivrs', config.ivrs, 'IVR'],
+    ['ringGroups', config.ringGroups, 'ring group'],
+    ['queues', config.queues, 'queue'],
+    ['lookups', config.lookups, 'lookup'],
+    ['announcements', config.announcements, 'announcement'],
+    ['disa', config.disa, 'DISA'],
+  ];
+  for (const [base, items, label] of named) errors.push(...duplicates(items, (o) => o.name, (i) => [base, i, 'name'], `${label} name`));
+  errors.push(...duplicates(config.blockedCallers, (b) => b.number, (i) => ['blockedCallers', i, 'number'], 'blocked number'));
 
   const extNumbers = new Set(extensions.map((e) => e.number));
   const trunkNames = new Set(trunks.map((t) => t.name));
@@ -57,18 +107,72 @@ export function checkConsistency(config: PbxConfig, previous?: PbxConfig): Field
       errors.push({ path: ['extensions', i, 'class'], message: `calling class "${ext.class}" does not exist` });
     for (const kind of ['always', 'busy', 'noAnswer', 'unreachable'] as const) {
       const target = ext.forward[kind];
-      if (!target || !('extension' in target)) continue;
-      if (!extNumbers.has(target.extension))
-        errors.push({ path: ['extensions', i, 'forward', kind, 'extension'], message: `extension ${target.extension} does not exist` });
-      else if (target.extension === ext.number)
+      if (target && 'extension' in target && target.extension === ext.number)
         errors.push({ path: ['extensions', i, 'forward', kind, 'extension'], message: 'an extension cannot forward to itself' });
     }
   });
 
-  inboundRoutes.forEach((route, i) => {
-    const d = route.destination;
-    if ('extension' in d && !extNumbers.has(d.extension))
-      errors.push({ path: ['inboundRoutes', i, 'destination', 'extension'], message: `extension ${d.extension} does not exist` });
+  // Every destination names an object that exists, and no chain of instant steps loops.
+  const names = destinationNames(config);
+  const uses = destinationUses(config);
+  for (const u of uses) {
+    const t = targetOf(u.destination);
+    if (t && !names[t.kind].has(t.name)) errors.push({ path: [...u.path, t.kind], message: `${KIND_LABEL[t.kind]} ${t.name} does not exist` });
+  }
+  for (const u of instantCycles(uses)) {
+    errors.push({ path: u.path, message: `${u.owner} leads back to itself without the caller doing anything: calls would loop for ever` });
+  }
+  const promptNames = new Set(config.prompts.map((p) => p.name));
+  for (const u of promptUses(config)) {
+    if ('custom' in u.prompt && !promptNames.has(u.prompt.custom)) errors.push({ path: [...u.path, 'custom'], message: `prompt "${u.prompt.custom}" does not exist` });
+  }
+
+  const timeConditionNames = new Set(config.timeConditions.map((t) => t.name));
+  config.switches.forEach((sw, i) => {
+    errors.push(...duplicates(sw.states, (st) => st.name, (j) => ['switches', i, 'states', j, 'name'], 'state'));
+    sw.allowed.forEach((n, j) => {
+      if (!extNumbers.has(n)) errors.push({ path: ['switches', i, 'allowed', j], message: `extension ${n} does not exist` });
+    });
+    if (sw.pin !== undefined && sw.code === undefined) errors.push({ path: ['switches', i, 'pin'], message: 'a PIN needs a code to protect' });
+  });
+  config.ivrs.forEach((v, i) => errors.push(...duplicates(v.options, (o) => o.key, (j) => ['ivrs', i, 'options', j, 'key'], 'key')));
+  config.ringGroups.forEach((g, i) => {
+    g.members.forEach((m, j) => {
+      if ('extension' in m && !extNumbers.has(m.extension)) errors.push({ path: ['ringGroups', i, 'members', j, 'extension'], message: `extension ${m.extension} does not exist` });
+    });
+    errors.push(...duplicates(g.members, (m) => ('extension' in m ? `extension ${m.extension}` : `number ${m.external}`), (j) => ['ringGroups', i, 'members', j], 'member'));
+  });
+  config.queues.forEach((q, i) => {
+    const all = [
+      ...q.members.map((m, j) => ({ m, path: ['queues', i, 'members', j, 'extension'] as FieldPath })),
+      ...q.dynamicMembers.map((m, j) => ({ m, path: ['queues', i, 'dynamicMembers', j, 'extension'] as FieldPath })),
+    ];
+    const seen = new Set<string>();
+    for (const { m, path } of all) {
+      if (!extNumbers.has(m.extension)) errors.push({ path, message: `extension ${m.extension} does not exist` });
+      else if (seen.has(m.extension)) errors.push({ path, message: `extension ${m.extension} is already a member`, conflict: true });
+      seen.add(m.extension);
+    }
+    if (q.openHours !== undefined && !timeConditionNames.has(q.openHours)) errors.push({ path: ['queues', i, 'openHours'], message: `time condition "${q.openHours}" does not exist` });
+  });
+  config.lookups.forEach((l, i) => {
+    errors.push(...duplicates(l.routes, (r) => r.name, (j) => ['lookups', i, 'routes', j, 'name'], 'route'));
+    const routeNames = new Set(l.routes.map((r) => r.name));
+    if ('table' in l.source) {
+      errors.push(...duplicates(l.source.table, (r) => r.key, (j) => ['lookups', i, 'source', 'table', j, 'key'], 'key'));
+      l.source.table.forEach((row, j) => {
+        if (!routeNames.has(row.route)) errors.push({ path: ['lookups', i, 'source', 'table', j, 'route'], message: `route "${row.route}" is not one of this lookup's routes` });
+      });
+    } else if (l.input === 'digits' && !l.source.url.includes('{digits}')) {
+      errors.push({ path: ['lookups', i, 'source', 'url'], message: 'the caller types a code: put {digits} in the URL' });
+    }
+  });
+  config.disa.forEach((d, i) => {
+    if (!classNames.has(d.class)) errors.push({ path: ['disa', i, 'class'], message: `calling class "${d.class}" does not exist` });
+  });
+  // A DISA PIN opens an outside line to anyone who guesses it (toll fraud): no short or obvious ones.
+  config.disa.forEach((d, i) => {
+    if (d.pin.length < 6 || isObviousPin(d.pin)) errors.push({ path: ['disa', i, 'pin'], message: 'at least 6 digits, not all the same and not a run such as 123456' });
   });
 
   outbound.rules.forEach((rule, i) => {
