@@ -12,6 +12,7 @@ const MODULE_OF: Record<string, string> = {
   'ari.conf': 'res_ari.so',
   'logger.conf': 'logger',
   'musiconhold.conf': 'res_musiconhold.so',
+  'queues.conf': 'app_queue.so',
   'features.conf': 'features',
   'indications.conf': 'indications',
 };

@@ -75,6 +75,8 @@ export class AsteriskControl {
     }
     const dialplan = await this.ami.command('dialplan show');
     for (const m of dialplan.matchAll(/\[ Context '([^']+)'/g)) out.add(`dialplan context:${m[1]}`);
+    const queues = await this.ami.command('queue show');
+    for (const m of queues.matchAll(/^(\S+) has \d+ calls? /gm)) out.add(`queue:${m[1]}`);
     // "username" header, a dashed line, one user per line, a dashed line, the count.
     const managers = (await this.ami.command('manager show users')).split(/^-+\s*$/m)[1] ?? '';
     for (const line of managers.split('\n')) if (line.trim()) out.add(`ami user:${line.trim()}`);

@@ -369,12 +369,14 @@ export const promptSchema = z
 
 const hhmm = z.string().regex(/^(?:[01][0-9]|2[0-3]):[0-5][0-9]$|^24:00$/, 'a time such as 08:30 (24:00 for midnight at the end)');
 export const WEEKDAYS = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'] as const;
-const isoDate = z
+/** 2026-12-25, or 12-25 for a yearly holiday. */
+const holidayDate = z
   .string()
-  .regex(/^[0-9]{4}-[0-9]{2}-[0-9]{2}$/, 'a date such as 2026-12-25')
+  .regex(/^(?:[0-9]{4}-)?[0-9]{2}-[0-9]{2}$/, 'a date such as 2026-12-25 (12-25 when yearly)')
   .refine((d) => {
-    const t = new Date(`${d}T00:00:00Z`);
-    return !Number.isNaN(t.getTime()) && t.toISOString().slice(0, 10) === d;
+    const full = d.length === 5 ? `2000-${d}` : d;
+    const t = new Date(`${full}T00:00:00Z`);
+    return !Number.isNaN(t.getTime()) && t.toISOString().slice(0, 10) === full;
   }, 'not a date of the calendar');
 
 /** A weekly band: [from, to) on each of the days, in the system time zone. */
@@ -391,12 +393,14 @@ export const timeBandSchema = z
 export const holidaySchema = z
   .object({
     name: displayText(64).optional(),
-    from: isoDate,
+    from: holidayDate,
     /** Last day, included; absent: the single day `from`. */
-    to: isoDate.describe('Last day, included; absent: the single day from').optional(),
-    yearly: z.boolean().describe('Repeat every year on the same dates').default(false),
+    to: holidayDate.describe('Last day, included; absent: the single day from').optional(),
+    /** Every year on the same days (the year, if given, is ignored; the range may wrap over the new year). */
+    yearly: z.boolean().describe('Repeat every year on the same days (a range may wrap over the new year)').default(false),
   })
   .strict()
+  .refine((h) => h.yearly || (h.from.length === 10 && (h.to === undefined || h.to.length === 10)), { message: 'needs the year (or make it yearly)', path: ['from'] })
   .refine((h) => h.yearly || h.to === undefined || h.to >= h.from, { message: 'must not be before the first day', path: ['to'] });
 
 export const timeConditionSchema = z

@@ -7,29 +7,28 @@
 //                        in order, then pbx-lib-refuse (403 for everything else)
 //   pbx-noclass          extensions without a class: internal and emergency only
 //   pbx-all-routes       every rule, for inbound routes that send a call out again
-//   pbx-inbound          DIDs of calls from trunks
+//   pbx-inbound          DIDs of calls from trunks (anonymous and blocked callers screened first)
+//   pbx-features         feature codes (agent login/logout, switch codes with their BLF hints)
+//   pbx-<kind>-<name>    one per inbound-handling object (call-handling.ts)
 // Includes are searched in order and a context's own lines before its includes, so internal
 // numbers always win over an overlapping outbound pattern.
-import type { Destination, Extension, ForwardTarget, OutboundRule, PbxConfig } from '../domain/model.ts';
-import { context, extenName, gosub, renderDialplan, type DialplanContext } from './dialplan.ts';
-import type { ExpectedObject } from './types.ts';
+import type { Destination, Extension, OutboundRule, PbxConfig } from '../domain/model.ts';
+import { context, extenName, gosub, hint, renderDialplan, type DialplanContext } from './dialplan.ts';
+import { ALL_ROUTES_CONTEXT, FEATURES_CONTEXT, encodeDestination, objectContext, renderCallHandling } from './call-handling.ts';
+import type { ExpectedObject, RenderContext } from './types.ts';
 
 export const INBOUND_CONTEXT = 'pbx-inbound';
 export const INTERNAL_CONTEXT = 'pbx-internal';
 const NOCLASS_CONTEXT = 'pbx-noclass';
-const ALL_ROUTES_CONTEXT = 'pbx-all-routes';
 
 export function classContext(name: string | undefined): string {
   return name === undefined ? NOCLASS_CONTEXT : `pbx-class-${name}`;
 }
 const ruleContext = (name: string) => `pbx-rule-${name}`;
 
-/** Encodes a forward target or destination as one Gosub argument: ext/201, num/333..., hangup. */
-export function encodeTarget(t: ForwardTarget | Destination | undefined): string {
-  if (!t) return '';
-  if ('extension' in t) return `ext/${t.extension}`;
-  if ('external' in t) return `num/${t.external}`;
-  return 'hangup';
+/** Encodes a forward target or destination as one Gosub argument: ext/201, num/333..., hangup, ivr/main. */
+export function encodeTarget(t: Destination | undefined): string {
+  return encodeDestination(t);
 }
 
 function trunkList(config: PbxConfig, names: readonly string[], options: { ignoreLimits?: boolean } = {}): string {
@@ -58,9 +57,11 @@ function extensionLine(ctx: DialplanContext, ext: Extension): void {
       f.noAnswer?.after ?? 0,
       encodeTarget(f.unreachable),
       classContext(ext.class),
+      ext.whenBusy,
     ],
     `extension ${ext.number}`,
   );
+  hint(ctx, ext.number, ext.devices.map((d) => `PJSIP/${d.username}`).join('&'), `extension ${ext.number}`);
 }
 
 /**
@@ -77,11 +78,16 @@ function ruleLines(ctx: DialplanContext, rule: OutboundRule, config: PbxConfig):
   }
 }
 
-export function renderExtensionsConf(config: PbxConfig): { text: string; expected: ExpectedObject[] } {
+export function renderExtensionsConf(config: PbxConfig, ctx: RenderContext): { text: string; expected: ExpectedObject[] } {
   const contexts: DialplanContext[] = [];
 
-  const internal = context(INTERNAL_CONTEXT, 'extensions');
+  const internal = context(INTERNAL_CONTEXT, 'extensions and numbered groups, queues and IVRs');
   for (const ext of config.extensions) extensionLine(internal, ext);
+  for (const [items, kind] of [[config.ringGroups, 'ringGroup'], [config.queues, 'queue'], [config.ivrs, 'ivr']] as const) {
+    for (const o of items) {
+      if (o.number !== undefined) gosub(internal, o.number, 'pbx-lib-object', [encodeDestination({ [kind]: o.name } as Destination).split('/')[0]!, o.name], `${kind} ${o.name}`);
+    }
+  }
   contexts.push(internal);
 
   const emergency = context('pbx-emergency', 'emergency numbers: allowed from every class, through every trunk');
@@ -96,7 +102,7 @@ export function renderExtensionsConf(config: PbxConfig): { text: string; expecte
     contexts.push(c);
   }
 
-  const base = [INTERNAL_CONTEXT, 'pbx-emergency'];
+  const base = [INTERNAL_CONTEXT, FEATURES_CONTEXT, 'pbx-emergency'];
   for (const cls of config.outbound.classes) {
     const c = context(classContext(cls.name), `calling class ${cls.name}`);
     c.includes.push(...base, ...cls.rules.map(ruleContext), 'pbx-lib-refuse');
@@ -107,14 +113,15 @@ export function renderExtensionsConf(config: PbxConfig): { text: string; expecte
   contexts.push(noclass);
 
   const all = context(ALL_ROUTES_CONTEXT, 'every outbound rule, for inbound calls sent out again');
-  all.includes.push(...base, ...config.outbound.rules.map((r) => ruleContext(r.name)), 'pbx-lib-refuse');
+  all.includes.push(INTERNAL_CONTEXT, 'pbx-emergency', ...config.outbound.rules.map((r) => ruleContext(r.name)), 'pbx-lib-refuse');
   contexts.push(all);
 
   const inbound = context(INBOUND_CONTEXT, 'calls from trunks, by DID');
   for (const r of config.inboundRoutes) {
-    gosub(inbound, extenName(r.did), 'pbx-lib-dest', [encodeTarget(r.destination), ALL_ROUTES_CONTEXT], `inbound route ${r.did}`);
+    gosub(inbound, extenName(r.did), 'pbx-lib-inbound', [encodeTarget(r.destination), r.rejectAnonymous ? 1 : 0, DIALLED[0]], `inbound route ${r.did}`);
   }
   contexts.push(inbound);
+  contexts.push(...renderCallHandling(config));
 
   const preamble = [
     '[general]',
@@ -124,6 +131,9 @@ export function renderExtensionsConf(config: PbxConfig): { text: string; expecte
     'autofallthrough=yes',
     '',
     '[globals]',
+    `PBX_TZ=${config.system.timezone}`,
+    `PBX_LANG=${config.system.language}`,
+    `PBX_SOUNDS=${ctx.instanceDir}/sounds`,
     '',
     '; hand-written subroutines (rootfs/usr/share/pbx/asterisk/pbx-lib.conf)',
     '#include pbx-lib.conf',

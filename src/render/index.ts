@@ -3,6 +3,7 @@
 import type { PbxConfig } from '../domain/model.ts';
 import { renderExtensionsConf } from './extensions-conf.ts';
 import { renderPjsipConf } from './pjsip-conf.ts';
+import { renderQueuesConf } from './queues-conf.ts';
 import { amiUserObjects, renderSystemFiles } from './system-conf.ts';
 import type { RenderContext, RenderedConfig } from './types.ts';
 
@@ -11,12 +12,14 @@ export { RenderError } from './ini.ts';
 
 export function renderAll(config: PbxConfig, ctx: RenderContext): RenderedConfig {
   const pjsip = renderPjsipConf(config, ctx);
-  const dialplan = renderExtensionsConf(config);
+  const dialplan = renderExtensionsConf(config, ctx);
+  const queues = renderQueuesConf(config, ctx);
   const files: Record<string, string> = {
     ...renderSystemFiles(config, ctx),
     'pjsip.conf': pjsip.text,
     'extensions.conf': dialplan.text,
+    'queues.conf': queues.text,
   };
   const sorted = Object.fromEntries(Object.entries(files).sort(([a], [b]) => a.localeCompare(b)));
-  return { files: sorted, expected: [...pjsip.expected, ...dialplan.expected, ...amiUserObjects(config)] };
+  return { files: sorted, expected: [...pjsip.expected, ...dialplan.expected, ...queues.expected, ...amiUserObjects(config)] };
 }

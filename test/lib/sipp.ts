@@ -7,7 +7,9 @@
  * Roles (see each XML file's header for its flow and parameters):
  *   UAC scenarios (client mode, need `remote`): uac-call.xml,
  *     uac-call-expect-fail.xml, uac-call-cancel.xml, carrier-uac.xml,
- *     register.xml, register-rejected.xml, options-ping.xml.
+ *     register.xml, register-rejected.xml, options-ping.xml,
+ *     uac-dtmf.xml (needs `dtmf`: the wrapper builds the pcap of RFC 4733
+ *     events with test/lib/dtmf.ts, in the run's directory).
  *   UAS scenarios (server mode, bind `localIp:localPort`): carrier-uas.xml,
  *     carrier-uas-fail.xml. They stop SIPp themselves after one call, so no
  *     -m is passed (an OPTIONS qualify would count as a call).
@@ -31,6 +33,7 @@ import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { dtmfTiming, writeDtmfPcap, type DtmfOptions } from './dtmf.ts';
 
 export const SIPP_BIN = process.env['SIPP_BIN'] ?? 'sipp';
 export const SIPP_FIXTURES_DIR = path.resolve(import.meta.dirname, '..', 'fixtures', 'sipp');
@@ -40,7 +43,7 @@ const PHONE_MAIN = 'phone-main.xml';
 /** Out-of-call scenarios that need PHONE_MAIN (they register first). */
 const PHONE_OOC_SCENARIOS = new Set(['phone-uas.xml', 'phone-uas-busy.xml', 'phone-uas-noanswer.xml']);
 /** UAC scenarios whose INVITE may be challenged: the digest uri must be the Request-URI. */
-const INVITE_AUTH_SCENARIOS = new Set(['uac-call.xml', 'uac-call-expect-fail.xml', 'uac-call-cancel.xml']);
+const INVITE_AUTH_SCENARIOS = new Set(['uac-call.xml', 'uac-call-expect-fail.xml', 'uac-call-cancel.xml', 'uac-dtmf.xml']);
 /** Globals the scenarios set themselves; never passed with -set. */
 const INTERNAL_GLOBALS = new Set(['call_done']);
 
@@ -97,6 +100,17 @@ export interface SippOptions {
   extraArgs?: string[];
   /** Keep the run's temp directory (deleted once read otherwise). Env: SIPP_KEEP_FILES=1. */
   keepFiles?: boolean;
+  /**
+   * Digits to key in once answered (uac-dtmf.xml, which requires it): 0-9 * # A-D as RFC 4733
+   * events on payload type 101; a comma pauses 1 s (DtmfOptions.pauseMs). See test/lib/dtmf.ts.
+   * holdMs then counts from the end of the digits; a BYE from the far end ends the call at any time.
+   * SIPp plays the pcap through a raw socket: it must run as root.
+   */
+  dtmf?: string;
+  /** uac-dtmf.xml: wait after the ACK before the first digit (-set dtmf_delay_ms). Default 1500. */
+  dtmfDelayMs?: number;
+  /** Tone, gap and pause lengths etc. of the `dtmf` pcap (defaults: 160 ms tone, 240 ms gap, 1 s per comma). */
+  dtmfOptions?: DtmfOptions;
 }
 
 export interface SippMessage {
@@ -580,6 +594,13 @@ export async function startSipp(opts: SippOptions): Promise<SippProcess> {
   }
   if (role === 'uas' && opts.oocScenario) throw new Error('sipp: oocScenario needs a client-mode main scenario');
 
+  // dtmf: check the digits and the scenario before anything is created.
+  const scenarioText = await readFile(scenarioPath, 'utf8');
+  const playsDtmf = scenarioText.includes('[dtmf_pcap]');
+  if (playsDtmf && opts.dtmf === undefined) throw new Error(`sipp: ${scenarioName} plays DTMF and needs the dtmf option`);
+  if (opts.dtmf !== undefined && !playsDtmf) throw new Error(`sipp: dtmf needs a scenario that plays it (uac-dtmf.xml), not ${scenarioName}`);
+  const dtmfTimes = opts.dtmf !== undefined ? dtmfTiming(opts.dtmf, opts.dtmfOptions) : undefined;
+
   const localIp = opts.localIp ?? '127.0.0.1';
   const localPort = opts.localPort ?? (await freeUdpPort(localIp));
   const timeoutMs = opts.timeoutMs ?? 30_000;
@@ -638,7 +659,18 @@ export async function startSipp(opts: SippOptions): Promise<SippProcess> {
   const authUri = opts.authUri ?? (INVITE_AUTH_SCENARIOS.has(scenarioName) && remote ? `${service}@${remote.host}:${remote.port}` : undefined);
   if (authUri) args.push('-auth_uri', authUri);
 
+  const dtmfVars: Record<string, string> = {};
+  const dtmfKeys: Record<string, string> = {};
+  if (opts.dtmf !== undefined && dtmfTimes) {
+    // An absolute path: SIPp looks relative ones up next to the scenario first.
+    dtmfKeys['dtmf_pcap'] = await writeDtmfPcap(opts.dtmf, opts.dtmfOptions, dir);
+    // Leading commas cannot be silence in the pcap (SIPp sends its first packet at once): wait them out before it.
+    dtmfVars['dtmf_delay_ms'] = String((opts.dtmfDelayMs ?? 1500) + dtmfTimes.leadMs);
+    dtmfVars['dtmf_ms'] = String(dtmfTimes.totalMs - dtmfTimes.leadMs);
+  }
+
   const keys: Record<string, string> = {
+    ...dtmfKeys,
     caller,
     caller_name: opts.callerName ?? caller,
     domain: opts.domain ?? remote?.host ?? localIp,
@@ -651,6 +683,7 @@ export async function startSipp(opts: SippOptions): Promise<SippProcess> {
     hold_ms: String(opts.holdMs ?? (role === 'uac' ? 1000 : 0)),
     ring_ms: String(opts.ringMs ?? 0),
     unregister: (opts.unregister ?? true) ? '1' : '0',
+    ...dtmfVars,
   };
   for (const [k, v] of Object.entries(opts.vars ?? {})) {
     if (!globals.has(k) || INTERNAL_GLOBALS.has(k)) {

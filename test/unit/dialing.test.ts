@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { dialContext, dialDecision, matchesPattern, type DialDecision } from '../../src/domain/dialing.ts';
 import { pbxConfigSchema, type PbxConfig } from '../../src/domain/model.ts';
 import { classContext, renderExtensionsConf } from '../../src/render/extensions-conf.ts';
+import type { RenderContext } from '../../src/render/types.ts';
 
 const dev = (u: string) => ({ username: u, password: 'Xy7-long-pass' });
 
@@ -167,7 +168,7 @@ function walkRendered(text: string, context: string, number: string): DialDecisi
 
 test('every extension x number: dialDecision agrees with a walk of the rendered dialplan', () => {
   const c = config();
-  const { text } = renderExtensionsConf(c);
+  const { text } = renderExtensionsConf(c, { instanceDir: '/srv/pbx' } as RenderContext);
   const numbers = [
     '201', '202', '203', '413', '112', '113', '3331234567', '333123456', '0612345678', '061', '0800123456',
     '00441234567', '0044', '+441234567', '+4', '+', '*21#', '*11#', '413', '423', '453', '999', '1', '0',
