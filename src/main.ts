@@ -35,6 +35,11 @@ import { SetupService } from './services/setup-service.ts';
 import { ApplianceStateStore } from './store/appliance-state.ts';
 import { hostStatus } from './lib/sysinfo.ts';
 import { TRUNK_PREFIX, trunkEndpoint } from './render/pjsip-conf.ts';
+import { SwitchService } from './services/switch-service.ts';
+import { QueueService } from './services/queue-service.ts';
+import { FeatureCodeService } from './services/feature-code-service.ts';
+import { PbxEventTracker } from './calls/queue-events.ts';
+import { PromptStore } from './media/prompt-store.ts';
 
 export interface Daemon {
   config: DaemonConfig;
@@ -55,6 +60,16 @@ export interface Daemon {
   status: StatusService;
   /** First-boot wizard state (GET/POST /api/v1/setup). */
   setup: SetupService;
+  /** Switch states (REST /api/v1/switches/{name}/state, pbxctl switch). */
+  switches: SwitchService;
+  /** Queue status and member actions (REST /api/v1/queues/{name}/...). */
+  queues: QueueService;
+  /** The feature codes singleton (REST /api/v1/feature-codes). */
+  featureCodes: FeatureCodeService;
+  /** Queue events and switch changes from AMI ('event' events, for the event stream). */
+  liveEvents: PbxEventTracker;
+  /** Audio of uploaded prompts: <instance dir>/sounds/<language>/<name>.wav (/api/v1/prompts/{name}/audio). */
+  prompts: PromptStore;
   stop(): Promise<void>;
 }
 
@@ -164,6 +179,7 @@ export async function startDaemon(env: NodeJS.ProcessEnv = process.env): Promise
     lookupName: (number) => currentCallView().lookup(number),
     onError: (err) => logger.warn({ err: (err as Error).message }, 'call events: unexpected error'),
   });
+  const liveEvents = new PbxEventTracker({ source: ami, onError: (err) => logger.warn({ err: (err as Error).message }, 'queue events: unexpected error') });
   const webhookDeliveries = new WebhookDeliveryStore(db);
   const webhooks = new WebhookDispatcher({
     source: callEvents,
@@ -258,6 +274,24 @@ export async function startDaemon(env: NodeJS.ProcessEnv = process.env): Promise
   );
   status.start();
   const setup = new SetupService(new ApplianceStateStore(db), service);
+  const switches = new SwitchService({
+    config: service,
+    runtime: control,
+    onError: (err, what) => logger.warn({ err: (err as Error).message, what }, 'switch state sync failed'),
+  });
+  const queues = new QueueService({ config: service, runtime: control });
+  const featureCodes = new FeatureCodeService(service);
+  // BLF keys show each switch's stored state: after every (re)start of Asterisk, and after a
+  // change of the model (a new switch, its states reordered).
+  ami.on('fullyBooted', () => void switches.syncDeviceStates());
+  applier.on('status', (s: { state: string }) => {
+    if (s.state === 'applied') void switches.syncDeviceStates();
+  });
+  const prompts = new PromptStore({ dir: join(instanceDir, 'sounds'), ...(owner ? { owner } : {}) });
+  // Recordings of prompts deleted other than through DELETE /prompts/{name} (a whole
+  // configuration replaced, a restore, a revert) and half-written files go at start.
+  const swept = prompts.sweep(new Set(service.get().prompts.map((p) => p.name)));
+  if (swept.length) logger.info({ files: swept }, 'removed recordings of prompts that no longer exist');
 
   let boundHttpPort = config.httpPort;
   const httpServer = createServer(
@@ -266,7 +300,7 @@ export async function startDaemon(env: NodeJS.ProcessEnv = process.env): Promise
       logger,
       version: PRODUCT_VERSION,
       webuiDir: config.webuiDir,
-      api: { config: service, resources, auth, backup, apply: applier, calls, callEvents, webhookDeliveries, status, setup, httpPort: () => boundHttpPort },
+      api: { config: service, resources, auth, backup, apply: applier, calls, callEvents, webhookDeliveries, status, setup, prompts, switches, queues, featureCodes, liveEvents, httpPort: () => boundHttpPort },
     }),
   );
   await listen(httpServer, config.httpPort, config.httpHost);
@@ -279,6 +313,7 @@ export async function startDaemon(env: NodeJS.ProcessEnv = process.env): Promise
     createControlApp({
       config: service,
       users: auth,
+      switches,
       logger,
       status: async () => {
         const h = health.report();
@@ -299,6 +334,7 @@ export async function startDaemon(env: NodeJS.ProcessEnv = process.env): Promise
     (stopping ??= (async () => {
       logger.info('stopping');
       status.stop();
+      liveEvents.stop();
       httpServer.closeAllConnections();
       controlServer.closeAllConnections();
       await Promise.all([new Promise((r) => httpServer.close(r)), new Promise((r) => controlServer.close(r))]);
@@ -310,7 +346,7 @@ export async function startDaemon(env: NodeJS.ProcessEnv = process.env): Promise
       logger.info('stopped');
     })());
 
-  return { config, service, auth, resources, applier, health, control, calls, callEvents, webhooks, webhookDeliveries, httpPort, status, setup, stop };
+  return { config, service, auth, resources, applier, health, control, calls, callEvents, webhooks, webhookDeliveries, httpPort, status, setup, prompts, switches, queues, featureCodes, liveEvents, stop };
 }
 
 if (import.meta.main) {

@@ -2,7 +2,7 @@
 // only root on the box reaches it, so it needs no password and exposes no network surface.
 // Configuration arrives as YAML text; errors name the line of the offending field.
 import express, { type Express, type Request } from 'express';
-import { ValidationError, type FieldError } from '../domain/errors.ts';
+import { UnavailableError, ValidationError, type FieldError } from '../domain/errors.ts';
 import type { ConfigService, Actor } from '../services/config-service.ts';
 import type { Logger } from '../lib/log.ts';
 import { parseYaml, toYaml } from '../lib/yaml.ts';
@@ -49,7 +49,13 @@ export interface PasswordReset {
   addUserOneTime(username: string, role: string, actor: Actor): Promise<string>;
 }
 
-export function createControlApp(deps: { config: ConfigService; status: StatusSource; logger: Logger; users?: PasswordReset }): Express {
+/** Switch states for `pbxctl switch` (src/services/switch-service.ts's SwitchService). */
+export interface SwitchControl {
+  status(name: string): Promise<unknown>;
+  setState(name: string, state: unknown, actor: Actor): Promise<unknown>;
+}
+
+export function createControlApp(deps: { config: ConfigService; status: StatusSource; logger: Logger; users?: PasswordReset; switches?: SwitchControl }): Express {
   const app = express();
   app.use(express.text({ type: () => true, limit: '16mb' }));
   const actor: Actor = { name: 'root', source: 'pbxctl' };
@@ -79,6 +85,16 @@ export function createControlApp(deps: { config: ConfigService; status: StatusSo
   });
   app.get('/v1/status', async (_req, res) => {
     res.json(await deps.status());
+  });
+  app.get('/v1/switches/:name/state', async (req, res) => {
+    if (!deps.switches) throw new UnavailableError('switches are not available (Asterisk disabled)');
+    res.json(await deps.switches.status(req.params.name));
+  });
+  // The body is the state's name as plain text.
+  app.put('/v1/switches/:name/state', async (req, res) => {
+    if (!deps.switches) throw new UnavailableError('switches are not available (Asterisk disabled)');
+    const state = typeof req.body === 'string' ? req.body.trim() : '';
+    res.json(await deps.switches.setState(req.params.name, { state }, actor));
   });
   app.use(errorHandler(deps.logger));
   return app;

@@ -1,6 +1,8 @@
 // The REST API, /api/v1: every route declared in one registry (src/api/registry.ts), which
 // also produces the OpenAPI document. Handlers are thin: parse → service → shape the answer.
 import type { EventEmitter } from 'node:events';
+import type { IncomingMessage } from 'node:http';
+import type { Readable } from 'node:stream';
 import { z } from 'zod';
 import { COLLECTIONS, collectionOfType, maskItem, type Collection } from '../domain/collections.ts';
 import { LEVELS, SECTIONS, allows, permissionsSchema, roleSchema, userSchema } from '../domain/auth.ts';
@@ -16,7 +18,21 @@ import {
   type TransferRequest,
 } from '../domain/call-control.ts';
 import { ForbiddenError, NotFoundError, UnavailableError, ValidationError } from '../domain/errors.ts';
+import { PbxError, type FieldError } from '../domain/errors.ts';
 import { systemSchema, CALL_EVENT_TYPES } from '../domain/model.ts';
+import { featureCodesSchema, extensionNumber } from '../domain/model.ts';
+import {
+  QUEUE_EVENT_TYPES,
+  QUEUE_MEMBER_ACTIONS,
+  SWITCH_EVENT_TYPES,
+  queueStatusSchema,
+  switchStateRequestSchema,
+  switchStatusSchema,
+  type LiveEvent,
+} from '../domain/queues-switches.ts';
+import { language as languageSchema, type Lookup } from '../domain/model.ts';
+import { LOOKUP_TABLE_MAX_ROWS, lookupTableFromCsv, lookupTableRows } from '../domain/lookup-table.ts';
+import { formatCsv, parseCsv } from '../lib/csv.ts';
 import { generateSecret, passwordProblems } from '../domain/password.ts';
 import type { AuthService, Principal } from '../services/auth-service.ts';
 import { authSchemas } from '../services/auth-service.ts';
@@ -26,6 +42,9 @@ import type { ResourceService } from '../services/resource-service.ts';
 import type { HealthReporter } from '../health/health.ts';
 import { BULK_MAX } from '../services/resource-service.ts';
 import type { SetupState } from '../services/setup-service.ts';
+import type { SwitchService } from '../services/switch-service.ts';
+import type { QueueService } from '../services/queue-service.ts';
+import type { FeatureCodeService } from '../services/feature-code-service.ts';
 import { systemStatusSchema, type SystemStatus } from '../services/status-service.ts';
 import { networkInterfaces } from '../lib/sysinfo.ts';
 import { RouteRegistry, errorSchema, type RouteDef } from './registry.ts';
@@ -79,6 +98,83 @@ export interface ApiDeps {
   setup?: SetupView;
   /** The HTTP port actually listened on (known after listen). */
   httpPort?: () => number;
+  /** Audio of uploaded prompts (src/media/prompt-store.ts). */
+  prompts?: PromptAudioApi;
+  /** Switch states (GET/PUT /switches/{name}/state). */
+  switches?: SwitchService;
+  /** Queue status and member actions (/queues/{name}/status, /queues/{name}/members/...). */
+  queues?: QueueService;
+  /** The feature codes singleton (/feature-codes). */
+  featureCodes?: FeatureCodeService;
+  /** Queue events and switch changes from Asterisk ('event' events; src/calls/queue-events.ts). */
+  liveEvents?: EventEmitter;
+}
+
+type PromptLanguage = z.infer<typeof languageSchema>;
+const promptAudioSchema = z.object({ language: languageSchema, durationSeconds: z.number(), bytes: z.number().int() }).strict();
+export type PromptAudioInfo = z.infer<typeof promptAudioSchema>;
+
+/** Prompt audio on disk (src/media/prompt-store.ts's PromptStore), passed in from main.ts. */
+export interface PromptAudioApi {
+  /** Largest upload it takes: the API refuses larger bodies (413) before reading them. */
+  readonly maxBytes: number;
+  /** Converts and stores (replaces) the audio of a language; ValidationError (400, field `audio`) for what it refuses. */
+  store(name: string, language: PromptLanguage, data: Uint8Array): Promise<PromptAudioInfo>;
+  list(name: string): PromptAudioInfo[];
+  /** NotFoundError when the prompt has no audio in that language. */
+  open(name: string, language: PromptLanguage): { stream: Readable; bytes: number };
+  remove(name: string, language: PromptLanguage): Promise<void>;
+  removeAll(name: string): Promise<unknown>;
+}
+
+/** Media types a prompt upload may be sent as (the content decides: WAV or MP3). */
+const AUDIO_TYPES = ['audio/wav', 'audio/x-wav', 'audio/wave', 'audio/vnd.wave', 'audio/mpeg', 'audio/mp3', 'application/octet-stream'];
+/** Browsers send .csv files as any of these. */
+const CSV_TYPES = ['text/csv', 'text/plain', 'application/csv', 'application/vnd.ms-excel'];
+/** A full table (100 000 rows of a 30-digit key and a 32-letter route) fits with room to spare. */
+const LOOKUP_CSV_MAX_BYTES = 8 * 1024 * 1024;
+
+/** Refuses (415) a body whose Content-Type is not one of `types`; none at all is taken as raw bytes. */
+function requireMediaType(req: IncomingMessage, types: string[], what: string): void {
+  const type = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
+  if (type && !types.includes(type)) throw new PbxError('unsupported_media_type', `send ${what} with Content-Type ${types.join(', ')} (not ${type})`);
+}
+
+/**
+ * Reads a raw body of at most `limit` bytes. A larger one is refused (413) from its
+ * Content-Length before anything is read, or as soon as a chunked body passes the limit; what
+ * the client still sends is read and dropped, so it gets the answer.
+ */
+function readRawBody(req: IncomingMessage, limit: number, field: string): Promise<Buffer> {
+  const tooLarge = () => {
+    const message = `larger than ${limit / 1024 / 1024} MB`;
+    return new PbxError('payload_too_large', `the ${field} is ${message}`, [{ path: [field], message }]);
+  };
+  const declared = Number(req.headers['content-length']);
+  if (Number.isFinite(declared) && declared > limit) return Promise.reject(tooLarge());
+  if (req.readableEnded) return Promise.resolve(Buffer.alloc(0));
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let done = false;
+    const finish = (err: Error | undefined) => {
+      if (done) return;
+      done = true;
+      if (err) {
+        chunks.length = 0;
+        reject(err);
+      } else resolve(Buffer.concat(chunks, size));
+    };
+    req.on('data', (chunk: Buffer) => {
+      if (done) return;
+      size += chunk.length;
+      if (size > limit) finish(tooLarge());
+      else chunks.push(chunk);
+    });
+    req.once('end', () => finish(undefined));
+    req.once('error', () => finish(new ValidationError('the upload was interrupted', [{ path: [field], message: 'interrupted' }])));
+    req.once('close', () => finish(new ValidationError('the upload was interrupted', [{ path: [field], message: 'interrupted' }])));
+  });
 }
 
 const applyResultSchema = z
@@ -586,7 +682,13 @@ export function buildApi(deps: ApiDeps): RouteRegistry {
       access: { section: col.section, level: 'write' },
       params: keyParams,
       responses: { 200: okSchema, 404: errorSchema, 409: errorSchema },
-      handler: async ({ params, actor }) => ({ body: await resources.remove(col, params.key, actor) }),
+      handler: async ({ params, actor }) => {
+        const out = await resources.remove(col, params.key, actor);
+        // A deleted prompt's recordings go with it. The model change is committed by now: a
+        // file that cannot be removed is only left for the start-up sweep, never an error here.
+        if (col.path === 'prompts') await deps.prompts?.removeAll(params.key).catch(() => undefined);
+        return { body: out };
+      },
     });
     if (col.ordered) {
       r.add({
@@ -602,6 +704,161 @@ export function buildApi(deps: ApiDeps): RouteRegistry {
       });
     }
   }
+
+  // ---- prompt audio and lookup tables (files, not JSON) -------------------------------------
+  const promptAudio = () => {
+    if (!deps.prompts) throw new UnavailableError('prompt audio is not available');
+    return deps.prompts;
+  };
+  const promptCol = resources.collection('prompts');
+  const lookupCol = resources.collection('lookups');
+  const audioParams = z.object({ key: z.string().min(1).max(100), lang: languageSchema }).strict();
+  r.add({
+    method: 'put',
+    path: '/prompts/:key/audio/:lang',
+    tag: 'prompts',
+    summary:
+      'Upload the recording of a prompt in a language (raw body: a WAV or MP3 file, Content-Type audio/wav, audio/mpeg or application/octet-stream; at most 20 MB and 10 minutes). ' +
+      'Converted to 8 kHz mono 16-bit WAV for Asterisk; replaces the recording of that language. Not audio, a broken file, too long: 400 on field audio; too large: 413',
+    access: { section: promptCol.section, level: 'write' },
+    params: audioParams,
+    bodyType: 'audio/wav',
+    responses: {
+      200: z.object({ prompt: z.string(), language: languageSchema, durationSeconds: z.number(), bytes: z.number().int() }).strict(),
+      400: errorSchema,
+      404: errorSchema,
+      413: errorSchema,
+      415: errorSchema,
+      503: errorSchema,
+    },
+    handler: async ({ req, params, actor }) => {
+      resources.get(promptCol, params.key);
+      const audio = promptAudio();
+      requireMediaType(req, AUDIO_TYPES, 'a WAV or MP3 recording');
+      const data = await readRawBody(req, audio.maxBytes, 'audio');
+      const info = await audio.store(params.key, params.lang, data);
+      // Deleted while it was converted: no recording may outlive its prompt.
+      if (!promptCol.get(config.get()).some((p) => p.name === params.key)) {
+        await audio.removeAll(params.key).catch(() => undefined);
+        throw new NotFoundError(`prompt ${params.key} does not exist`);
+      }
+      config.record(
+        actor,
+        'prompts.audio.upload',
+        { type: promptCol.type, key: params.key },
+        `recording in ${params.lang} uploaded (${info.durationSeconds} s, ${info.bytes} bytes as stored)`,
+      );
+      return { body: { prompt: params.key, ...info } };
+    },
+  });
+  r.add({
+    method: 'get',
+    path: '/prompts/:key/audio',
+    tag: 'prompts',
+    summary: 'The languages a prompt has a recording in, with its duration and stored size',
+    access: { section: promptCol.section, level: 'read' },
+    params: keyParams,
+    responses: { 200: z.object({ languages: z.array(promptAudioSchema) }).strict(), 404: errorSchema, 503: errorSchema },
+    handler: ({ params }) => {
+      resources.get(promptCol, params.key);
+      return { body: { languages: promptAudio().list(params.key) } };
+    },
+  });
+  r.add({
+    method: 'get',
+    path: '/prompts/:key/audio/:lang',
+    tag: 'prompts',
+    summary: 'The recording of a prompt in a language, as stored for Asterisk (audio/wav, 8 kHz mono), for listening',
+    access: { section: promptCol.section, level: 'read' },
+    params: audioParams,
+    responses: { 200: 'audio/wav', 400: errorSchema, 404: errorSchema, 503: errorSchema },
+    handler: ({ res, params }) => {
+      resources.get(promptCol, params.key);
+      const { stream, bytes } = promptAudio().open(params.key, params.lang);
+      res.status(200);
+      res.setHeader('Content-Type', 'audio/wav');
+      res.setHeader('Content-Length', String(bytes));
+      res.setHeader('Content-Disposition', `inline; filename="${params.key}-${params.lang}.wav"`);
+      stream.on('error', () => res.destroy());
+      stream.pipe(res);
+      return { raw: true };
+    },
+  });
+  r.add({
+    method: 'delete',
+    path: '/prompts/:key/audio/:lang',
+    tag: 'prompts',
+    summary: 'Delete the recording of a prompt in a language',
+    access: { section: promptCol.section, level: 'write' },
+    params: audioParams,
+    responses: { 204: 'none', 400: errorSchema, 404: errorSchema, 503: errorSchema },
+    handler: async ({ params, actor }) => {
+      resources.get(promptCol, params.key);
+      await promptAudio().remove(params.key, params.lang);
+      config.record(actor, 'prompts.audio.delete', { type: promptCol.type, key: params.key }, `recording in ${params.lang} deleted`);
+      return { status: 204 };
+    },
+  });
+  r.add({
+    method: 'put',
+    path: '/lookups/:key/table',
+    tag: 'lookups',
+    summary:
+      `Replace a lookup's source with a table from CSV (Content-Type text/csv): one line key,route per code, an optional header line key,route, up to ${LOOKUP_TABLE_MAX_ROWS} rows; ` +
+      'quoted fields allowed, ; as separator too. All or nothing, validated and audited like any change; each error names its line',
+    access: { section: lookupCol.section, level: 'write' },
+    params: keyParams,
+    bodyType: 'text/csv',
+    responses: {
+      200: z.object({ rows: z.number().int(), revision: z.number().int(), apply: applyResultSchema.optional() }).strict(),
+      400: errorSchema,
+      404: errorSchema,
+      409: errorSchema,
+      413: errorSchema,
+      415: errorSchema,
+    },
+    handler: async ({ req, params, actor }) => {
+      const lookup = resources.get(lookupCol, params.key) as Lookup;
+      requireMediaType(req, CSV_TYPES, 'the table as CSV');
+      const text = (await readRawBody(req, LOOKUP_CSV_MAX_BYTES, 'table')).toString('utf8');
+      // A header line and one row past the limit are parsed, so an overlong file is named as such.
+      const csv = parseCsv(text, { maxRecords: LOOKUP_TABLE_MAX_ROWS + 2 });
+      const syntax: FieldError[] = csv.errors.map((e) => ({ path: ['table'], line: e.line, message: `line ${e.line}: ${e.message}` }));
+      if (csv.truncated) syntax.push({ path: ['table'], message: `at most ${LOOKUP_TABLE_MAX_ROWS} rows` });
+      if (syntax.length) throw new ValidationError('the file is not valid CSV; nothing was changed', syntax);
+      const { rows, lines } = lookupTableFromCsv(csv.records, lookup.routes.map((x) => x.name));
+      try {
+        const out = await resources.replace(lookupCol, params.key, { ...lookup, source: { table: rows } }, actor, 'put');
+        return { body: { rows: rows.length, revision: out.revision, ...(out.apply ? { apply: out.apply } : {}) } };
+      } catch (err) {
+        // What the model still finds about a row (source.table[i]...) names the row's line.
+        if (!(err instanceof ValidationError)) throw err;
+        const fields = err.fields.map((f): FieldError => {
+          const [a, b, i] = f.path;
+          const line = a === 'source' && b === 'table' && typeof i === 'number' ? lines[i] : undefined;
+          return line === undefined ? f : { path: ['table'], line, message: `line ${line}: ${f.message}` };
+        });
+        throw new ValidationError(err.message, fields);
+      }
+    },
+  });
+  r.add({
+    method: 'get',
+    path: '/lookups/:key/table',
+    tag: 'lookups',
+    summary: "A lookup's table as CSV (text/csv: a header line key,route, then one line per code); 404 when it asks a web service instead",
+    access: { section: lookupCol.section, level: 'read' },
+    params: keyParams,
+    responses: { 200: 'text/csv', 404: errorSchema },
+    handler: ({ res, params }) => {
+      const rows = lookupTableRows(resources.get(lookupCol, params.key) as Lookup);
+      if (!rows) throw new NotFoundError(`lookup ${params.key} has no table: it asks a web service`);
+      res.setHeader('Content-Type', 'text/csv; charset=utf-8');
+      res.setHeader('Content-Disposition', `attachment; filename="${params.key}.csv"`);
+      res.status(200).end(formatCsv(rows));
+      return { raw: true };
+    },
+  });
 
   for (const [method, mode] of [['put', 'put'], ['patch', 'patch']] as const) {
     r.add({
@@ -855,6 +1112,86 @@ export function buildApi(deps: ApiDeps): RouteRegistry {
     },
   });
 
+  // ---- switches, queues at run time, feature codes ---------------------------------------------
+  const switchApi = () => {
+    if (!deps.switches) throw new UnavailableError('switches are not available (Asterisk disabled)');
+    return deps.switches;
+  };
+  const queueApi = () => {
+    if (!deps.queues) throw new UnavailableError('queue status is not available (Asterisk disabled)');
+    return deps.queues;
+  };
+  const featureCodeApi = () => {
+    if (!deps.featureCodes) throw new UnavailableError('feature codes are not available');
+    return deps.featureCodes;
+  };
+  r.add({
+    method: 'get',
+    path: '/switches/:key/state',
+    tag: 'switches',
+    summary: "A switch's current state (the first one when none was ever set) and its states",
+    access: { section: 'switches', level: 'read' },
+    params: keyParams,
+    responses: { 200: switchStatusSchema, 404: errorSchema, 503: errorSchema },
+    handler: async ({ params }) => ({ body: await switchApi().status(params.key) }),
+  });
+  r.add({
+    method: 'put',
+    path: '/switches/:key/state',
+    tag: 'switches',
+    summary: 'Put a switch in one of its states, as its feature code does from a phone: calls follow it at once, BLF keys show it, the event stream sends switch.changed; audited',
+    access: { section: 'switches', level: 'write' },
+    params: keyParams,
+    docBody: switchStateRequestSchema,
+    responses: { 200: switchStatusSchema, 400: errorSchema, 404: errorSchema, 503: errorSchema },
+    handler: async ({ req, params, actor }) => ({ body: await switchApi().setState(params.key, req.body, actor) }),
+  });
+  r.add({
+    method: 'get',
+    path: '/queues/:key/status',
+    tag: 'queues',
+    summary: 'Callers waiting in a queue and its members (static, then dynamic) with what they are doing: logged in, paused, on a call, calls taken',
+    access: { section: 'groups', level: 'read' },
+    params: keyParams,
+    responses: { 200: queueStatusSchema, 404: errorSchema, 503: errorSchema },
+    handler: async ({ params }) => ({ body: await queueApi().status(params.key) }),
+  });
+  for (const action of QUEUE_MEMBER_ACTIONS) {
+    r.add({
+      method: 'post',
+      path: `/queues/:key/members/:extension/${action}`,
+      tag: 'queues',
+      summary:
+        action === 'login' || action === 'logout'
+          ? `${action === 'login' ? 'Log a dynamic member in to' : 'Log a dynamic member out of'} the queue (as the agent codes do; 400 for other extensions); answers the queue's status; audited`
+          : `${action === 'pause' ? 'Pause' : 'Unpause'} a member of the queue (409 when it is not logged in); answers the queue's status; audited`,
+      access: { section: 'groups', level: 'write' },
+      params: z.object({ key: z.string().min(1).max(100), extension: extensionNumber }).strict(),
+      body: z.object({}).strict(),
+      responses: { 200: queueStatusSchema, 400: errorSchema, 404: errorSchema, 409: errorSchema, 503: errorSchema },
+      handler: async ({ params, actor }) => ({ body: await queueApi().memberAction(params.key, params.extension, action, actor) }),
+    });
+  }
+  r.add({
+    method: 'get',
+    path: '/feature-codes',
+    tag: 'system',
+    summary: 'Feature codes dialled from phones (agent login and logout)',
+    access: { section: 'system', level: 'read' },
+    responses: { 200: featureCodesSchema, 503: errorSchema },
+    handler: () => ({ body: featureCodeApi().get() }),
+  });
+  r.add({
+    method: 'put',
+    path: '/feature-codes',
+    tag: 'system',
+    summary: 'Replace the feature codes (absent ones get their default)',
+    access: { section: 'system', level: 'write' },
+    docBody: featureCodesSchema,
+    responses: { 200: writeResult(featureCodesSchema), 400: errorSchema, 409: errorSchema, 503: errorSchema },
+    handler: async ({ req, actor }) => ({ body: await featureCodeApi().put(req.body, actor, 'put') }),
+  });
+
   // ---- calls and events -------------------------------------------------------------------------
   const calls = () => {
     if (!deps.calls) throw new UnavailableError('call control is not available (Asterisk disabled)');
@@ -930,7 +1267,7 @@ export function buildApi(deps: ApiDeps): RouteRegistry {
     method: 'get',
     path: '/events',
     tag: 'events',
-    summary: `Server-sent events: call events (${CALL_EVENT_TYPES.join(', ')}; needs calls:read; ?extension= filters), apply status ("apply"; needs system:read) and the box at a glance ("status", as GET /system/status: one on connecting, then on every change and at least every 10 s; needs system:read); ?types= picks event types`,
+    summary: `Server-sent events: call events (${CALL_EVENT_TYPES.join(', ')}; needs calls:read; ?extension= filters), apply status ("apply"; needs system:read) and the box at a glance ("status", as GET /system/status: one on connecting, then on every change and at least every 10 s; needs system:read), queue events (${QUEUE_EVENT_TYPES.join(', ')}; needs groups:read) and switch changes (${SWITCH_EVENT_TYPES.join(', ')}; needs switches:read); ?types= picks event types`,
     access: { authenticated: true },
     query: eventsQuery,
     responses: { 200: 'text/event-stream' },
@@ -940,7 +1277,7 @@ export function buildApi(deps: ApiDeps): RouteRegistry {
       // when the session is logged out or expires, the user or token goes, and each event is
       // sent only while the current permissions still allow it (a role may be narrowed).
       let current: Principal | undefined = p;
-      const may = (section: 'calls' | 'system') => !!current && allows(current.permissions, section, 'read');
+      const may = (section: 'calls' | 'system' | 'groups' | 'switches') => !!current && allows(current.permissions, section, 'read');
       const wantCalls = may('calls');
       const wantApply = may('system');
       const types = query.types ? new Set(query.types.split(',')) : undefined;
@@ -966,6 +1303,13 @@ export function buildApi(deps: ApiDeps): RouteRegistry {
         if (query.recent > 0) for (const e of deps.callEvents.recent(query.recent)) onCall(e);
         deps.callEvents.on('call', onCall);
       }
+      // Queue and switch events: the section is checked per event, so a role narrowed while
+      // the stream is open stops them.
+      const onLive = (e: LiveEvent) => {
+        if (!may(e.type === 'switch.changed' ? 'switches' : 'groups') || (types && !types.has(e.type))) return;
+        send(e.type, e, e.id);
+      };
+      deps.liveEvents?.on('event', onLive);
       if (wantApply) {
         deps.apply.on('status', onApply);
         onApply(deps.apply.status);
@@ -985,6 +1329,7 @@ export function buildApi(deps: ApiDeps): RouteRegistry {
         clearInterval(ping);
         clearInterval(recheck);
         deps.callEvents?.off('call', onCall);
+        deps.liveEvents?.off('event', onLive);
         deps.apply.off('status', onApply);
         statusView?.off('status', onStatus);
       };

@@ -2,6 +2,7 @@
 // with backoff, times out actions (the package holds them forever while disconnected) and emits
 // typed events. Consumers re-subscribe on 'fullyBooted', which follows every (re)login.
 import { EventEmitter } from 'node:events';
+import { randomUUID } from 'node:crypto';
 import { createRequire } from 'node:module';
 import { Backoff } from '../lib/backoff.ts';
 import type { Logger } from '../lib/log.ts';
@@ -162,5 +163,37 @@ export class AmiClient extends EventEmitter {
     const res = await this.action({ action: 'Command', command: cli }, timeoutMs);
     const out = res.output ?? res.content ?? '';
     return Array.isArray(out) ? out.join('\n') : String(out);
+  }
+
+  /**
+   * Runs an action that answers with a list of events (Response: Success, EventList: start,
+   * then events carrying our ActionID, then `completeEvent`) and resolves with the events in
+   * between. Rejects like action() on an Error response, a timeout or without a connection.
+   */
+  async actionList(fields: Record<string, string>, completeEvent: string, timeoutMs = 10_000): Promise<AmiEvent[]> {
+    const actionid = `pbx-list-${randomUUID()}`;
+    const events: AmiEvent[] = [];
+    let listener: ((e: AmiEvent) => void) | undefined;
+    let timer: NodeJS.Timeout | undefined;
+    // Listening before the action is sent: the events may follow its response at once.
+    const complete = new Promise<void>((resolve, reject) => {
+      timer = setTimeout(() => reject(new AmiError(`AMI action ${fields.action} did not complete its list in time`)), timeoutMs);
+      listener = (e) => {
+        if (e.actionid !== actionid) return;
+        if (e.event === completeEvent) resolve();
+        else events.push(e);
+      };
+      this.on('event', listener);
+    });
+    // Handled here too: a timeout while the action itself is still pending must not go unhandled.
+    complete.catch(() => undefined);
+    try {
+      await this.action({ ...fields, actionid }, timeoutMs);
+      await complete;
+      return events;
+    } finally {
+      clearTimeout(timer);
+      if (listener) this.off('event', listener);
+    }
   }
 }

@@ -3,7 +3,7 @@
 // ConfigTarget of src/apply (wired in main.ts; this layer does not import apply).
 import { existsSync, openSync, readSync, closeSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import type { AmiClient } from './ami.ts';
+import type { AmiClient, AmiEvent } from './ami.ts';
 
 export interface Registration {
   endpoint: string;
@@ -141,4 +141,195 @@ export class AsteriskControl {
     const m = /(\d+) active call/.exec(text);
     return m ? Number(m[1]) : 0;
   }
+
+  // ---- AstDB, custom device states, user events (switches) ------------------------------------
+
+  /** The AstDB value at family/key, undefined when there is none. */
+  async dbGet(family: string, key: string): Promise<string | undefined> {
+    try {
+      const events = await this.ami.actionList({ action: 'DBGet', family, key }, 'DBGetComplete');
+      const found = events.find((e) => e.event === 'DBGetResponse');
+      return found ? String(found.val ?? '') : undefined;
+    } catch (err) {
+      if (/not found/i.test((err as Error).message)) return undefined;
+      throw err;
+    }
+  }
+
+  async dbPut(family: string, key: string, value: string): Promise<void> {
+    await this.ami.action({ action: 'DBPut', family, key, val: value });
+  }
+
+  /** Sets a custom device state (Custom:<name>); Asterisk keeps it across restarts. */
+  async setDeviceState(device: string, state: 'NOT_INUSE' | 'INUSE' | 'BUSY' | 'UNAVAILABLE' | 'RINGING' | 'ONHOLD'): Promise<void> {
+    if (!/^Custom:[A-Za-z0-9_-]+$/.test(device)) throw new Error(`not a custom device: ${device}`);
+    // Setvar without a channel writes the function globally: no CLI command (and no command
+    // permission) needed.
+    await this.ami.action({ action: 'Setvar', variable: `DEVICE_STATE(${device})`, value: state });
+  }
+
+  /** The state Asterisk holds for a device (DEVICE_STATE()): NOT_INUSE, INUSE, UNKNOWN, ... */
+  async deviceState(device: string): Promise<string> {
+    const res = await this.ami.action({ action: 'Getvar', variable: `DEVICE_STATE(${device})` });
+    return String(res.value ?? '');
+  }
+
+  /** Publishes UserEvent(<name>) with the headers, to every AMI client that reads user events. */
+  async userEvent(name: string, headers: Record<string, string>): Promise<void> {
+    for (const [k, v] of Object.entries(headers)) {
+      // A header name or value with a line break would start another header or message.
+      if (!/^[A-Za-z][A-Za-z0-9-]*$/.test(k) || /[\r\n]/.test(v)) throw new Error(`invalid user event header ${k}`);
+    }
+    await this.ami.action({ ...headers, action: 'UserEvent', userevent: name });
+  }
+
+  // ---- queues (app_queue) -----------------------------------------------------------------------
+
+  /**
+   * Every queue Asterisk runs (or the one named), with its members and waiting callers.
+   * Without app_queue loaded (no queue configured) there are none.
+   */
+  async queueStatus(queue?: string): Promise<AsteriskQueueStatus[]> {
+    let events: AmiEvent[];
+    try {
+      events = await this.ami.actionList({ action: 'QueueStatus', ...(queue ? { queue } : {}) }, 'QueueStatusComplete');
+    } catch (err) {
+      if (/invalid\/unknown command/i.test((err as Error).message)) return [];
+      throw err;
+    }
+    const out = new Map<string, AsteriskQueueStatus>();
+    const of = (name: string) => {
+      let q = out.get(name);
+      if (!q) out.set(name, (q = { queue: name, calls: 0, members: [], entries: [] }));
+      return q;
+    };
+    for (const e of events) {
+      const name = text(e.queue);
+      if (!name) continue;
+      if (e.event === 'QueueParams') of(name).calls = num(e.calls);
+      else if (e.event === 'QueueMember') of(name).members.push(queueMemberOf(e));
+      else if (e.event === 'QueueEntry')
+        of(name).entries.push({
+          queue: name,
+          position: num(e.position),
+          channel: text(e.channel),
+          uniqueId: text(e.uniqueid),
+          callerNumber: text(e.calleridnum),
+          callerName: text(e.calleridname),
+          waitSeconds: num(e.wait),
+        });
+    }
+    for (const q of out.values()) q.entries.sort((a, b) => a.position - b.position);
+    return [...out.values()];
+  }
+
+  /** QueueAdd: 'already' when the interface is in the queue; 'noqueue' when Asterisk has no such queue. */
+  async queueAdd(m: { queue: string; interface: string; memberName: string; stateInterface: string; penalty: number; paused?: boolean }): Promise<'added' | 'already' | 'noqueue'> {
+    try {
+      await this.ami.action({
+        action: 'QueueAdd',
+        queue: m.queue,
+        interface: m.interface,
+        membername: m.memberName,
+        stateinterface: m.stateInterface,
+        penalty: String(m.penalty),
+        paused: m.paused ? 'true' : 'false',
+      });
+      return 'added';
+    } catch (err) {
+      const msg = (err as Error).message;
+      if (/already there/i.test(msg)) return 'already';
+      if (/no such queue/i.test(msg)) return 'noqueue';
+      throw err;
+    }
+  }
+
+  /** QueueRemove: 'absent' when the interface is not in the queue (or the queue does not exist); 'static' for a member from queues.conf. */
+  async queueRemove(queue: string, iface: string): Promise<'removed' | 'absent' | 'static'> {
+    try {
+      await this.ami.action({ action: 'QueueRemove', queue, interface: iface });
+      return 'removed';
+    } catch (err) {
+      const msg = (err as Error).message;
+      if (/not dynamic/i.test(msg)) return 'static';
+      if (/not there|no such queue/i.test(msg)) return 'absent';
+      throw err;
+    }
+  }
+
+  /** QueuePause in one queue: 'absent' when the interface is not in it. */
+  async queuePause(queue: string, iface: string, paused: boolean, reason?: string): Promise<'done' | 'absent'> {
+    try {
+      await this.ami.action({ action: 'QueuePause', queue, interface: iface, paused: paused ? 'true' : 'false', ...(reason ? { reason } : {}) });
+      return 'done';
+    } catch (err) {
+      if (/not found/i.test((err as Error).message)) return 'absent';
+      throw err;
+    }
+  }
+}
+
+/** A queue as Asterisk runs it (QueueStatus): section name, waiting calls, members, callers. */
+export interface AsteriskQueueStatus {
+  queue: string;
+  calls: number;
+  members: AsteriskQueueMember[];
+  entries: AsteriskQueueEntry[];
+}
+
+export interface AsteriskQueueMember {
+  queue: string;
+  /** Member name (the PBX puts the extension number there). */
+  name: string;
+  interface: string;
+  stateInterface: string;
+  membership: 'static' | 'dynamic' | 'realtime' | string;
+  penalty: number;
+  callsTaken: number;
+  /** Seconds since the epoch; 0: never. */
+  lastCall: number;
+  inCall: boolean;
+  /** Asterisk device state number (1 not in use, 2 in use, 3 busy, 5 unavailable, 6 ringing, ...). */
+  status: number;
+  paused: boolean;
+  pausedReason: string;
+}
+
+export interface AsteriskQueueEntry {
+  queue: string;
+  position: number;
+  channel: string;
+  uniqueId: string;
+  callerNumber: string;
+  callerName: string;
+  waitSeconds: number;
+}
+
+/** AMI's "<unknown>" and absent values are empty. */
+function text(v: unknown): string {
+  const s = typeof v === 'string' ? v : '';
+  return s === '<unknown>' ? '' : s;
+}
+
+function num(v: unknown): number {
+  const n = Number.parseInt(text(v), 10);
+  return Number.isFinite(n) ? n : 0;
+}
+
+/** QueueMember (QueueStatus) names its fields name/location; QueueMember* events membername/interface. */
+function queueMemberOf(e: AmiEvent): AsteriskQueueMember {
+  return {
+    queue: text(e.queue),
+    name: text(e.name) || text(e.membername),
+    interface: text(e.location) || text(e.interface),
+    stateInterface: text(e.stateinterface),
+    membership: text(e.membership),
+    penalty: num(e.penalty),
+    callsTaken: num(e.callstaken),
+    lastCall: num(e.lastcall),
+    inCall: text(e.incall) === '1',
+    status: num(e.status),
+    paused: text(e.paused) === '1',
+    pausedReason: text(e.pausedreason),
+  };
 }

@@ -7,6 +7,8 @@
 //   pbxctl diff  -f pbx.yaml      show what applying the file would change
 //   pbxctl apply -f pbx.yaml      validate the whole file, then apply it all or nothing
 //   pbxctl status                 health, registered devices, active calls
+//   pbxctl switch NAME            print the switch's current state
+//   pbxctl switch NAME STATE      put the switch in that state (as its feature code does)
 //
 // Exit codes: 0 done, 1 refused (invalid file) or apply failed, 2 usage, 3 supervisor unreachable.
 import { readFileSync } from 'node:fs';
@@ -58,7 +60,7 @@ function printChanges(changes: Change[]): void {
   process.stdout.write(`${changes.length} change(s)\n`);
 }
 
-const USAGE = 'usage: pbxctl [--socket PATH] export | diff -f FILE | apply -f FILE | status | reset-password USER | add-user USER ROLE\n';
+const USAGE = 'usage: pbxctl [--socket PATH] export | diff -f FILE | apply -f FILE | status | switch NAME [STATE] | reset-password USER | add-user USER ROLE\n';
 
 export async function main(argv: string[]): Promise<number> {
   const args = [...argv];
@@ -148,6 +150,21 @@ export async function main(argv: string[]): Promise<number> {
           return 1;
         }
         process.stdout.write(`user ${user} (${role}) created; one-time password: ${body.password}\n(it must be changed at the first login)\n`);
+        return 0;
+      }
+      case 'switch': {
+        const [, name, state, ...extra] = rest;
+        if (!name || !/^[a-z][a-z0-9_-]{0,31}$/.test(name) || extra.length || (state !== undefined && !/^[a-z][a-z0-9_-]{0,31}$/.test(state))) {
+          process.stderr.write('pbxctl switch: NAME (a switch) is required, optionally followed by the STATE to put it in\n');
+          return 2;
+        }
+        const r = state === undefined ? await call(socket, 'GET', `/v1/switches/${name}/state`) : await call(socket, 'PUT', `/v1/switches/${name}/state`, state);
+        const body = JSON.parse(r.body) as ErrorBody & { switch?: string; state?: string; states?: string[] };
+        if (body.error) {
+          printError(undefined, body.error);
+          return 1;
+        }
+        process.stdout.write(`${body.state}\n`);
         return 0;
       }
       case 'reset-password': {

@@ -1,6 +1,6 @@
 // Object-level difference between two configurations: what `pbxctl diff` shows and what the
 // audit log records. Secrets are masked here so no caller can leak them by printing a change.
-import type { PbxConfig } from './model.ts';
+import { CALL_HANDLING_LISTS, type PbxConfig } from './model.ts';
 
 export type ChangeKind = 'added' | 'removed' | 'changed';
 export interface ConfigChange {
@@ -13,7 +13,7 @@ export interface ConfigChange {
   after?: unknown;
 }
 
-const SECRET_KEYS = new Set(['password', 'secret']);
+const SECRET_KEYS = new Set(['password', 'secret', 'pin']);
 
 /** Deep copy with every secret replaced; `changed` secrets are told apart from equal ones. */
 export function maskSecrets(value: unknown): unknown {
@@ -61,6 +61,11 @@ export function diffConfigs(before: PbxConfig, after: PbxConfig): ConfigChange[]
   changes.push(...diffList('AMI user', before.amiUsers, after.amiUsers, (u) => u.username));
   changes.push(...diffList('webhook', before.webhooks, after.webhooks, (w) => w.name));
   changes.push(...diffList('contact', before.phonebook, after.phonebook, (c) => c.id));
+  for (const [list, keyField, type] of CALL_HANDLING_LISTS) {
+    changes.push(...diffList(type, before[list] as Record<string, unknown>[], after[list] as Record<string, unknown>[], (o) => String(o[keyField])));
+  }
+  if (stable(before.featureCodes) !== stable(after.featureCodes))
+    changes.push({ object: 'feature codes', key: 'featureCodes', change: 'changed', before: before.featureCodes, after: after.featureCodes });
   if (stable(before.outbound.emergency) !== stable(after.outbound.emergency))
     changes.push({ object: 'emergency numbers', key: 'emergency', change: 'changed', before: before.outbound.emergency, after: after.outbound.emergency });
   // Order matters for trunks (emergency failover order), rules and classes (match order): a

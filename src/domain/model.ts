@@ -616,6 +616,23 @@ export const featureCodesSchema = z
   })
   .strict();
 
+/**
+ * The call-handling lists: stored as JSON rows of one table, diffed by their key for the audit
+ * log. [list, key field, object type as the audit log and the API's collections name it].
+ */
+export const CALL_HANDLING_LISTS = [
+  ['prompts', 'name', 'prompt'],
+  ['timeConditions', 'name', 'time condition'],
+  ['switches', 'name', 'switch'],
+  ['ivrs', 'name', 'IVR'],
+  ['ringGroups', 'name', 'ring group'],
+  ['queues', 'name', 'queue'],
+  ['lookups', 'name', 'lookup'],
+  ['announcements', 'name', 'announcement'],
+  ['disa', 'name', 'DISA'],
+  ['blockedCallers', 'number', 'blocked caller'],
+] as const;
+
 /** Version of the model's format (backups, exports). Raise it when a change is not backward compatible. */
 export const MODEL_VERSION = 1;
 

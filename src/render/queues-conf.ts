@@ -4,9 +4,9 @@
 import type { PbxConfig, PromptRef } from '../domain/model.ts';
 import { renderIni, type IniSection } from './ini.ts';
 import type { ExpectedObject, RenderContext } from './types.ts';
+import { agentInterface, agentStateInterface, queueSection } from '../domain/queues-switches.ts';
 
-export const agentInterface = (extension: string) => `Local/${extension}@pbx-agent/n`;
-export const agentMember = (extension: string, penalty: number) => `${agentInterface(extension)},${penalty},${extension},hint:${extension}@pbx-internal`;
+const agentMember = (extension: string, penalty: number) => `${agentInterface(extension)},${penalty},${extension},${agentStateInterface(extension)}`;
 
 /** A prompt as app_queue plays it: a built-in sound name, or the uploaded file in the system language. */
 function queueSound(p: PromptRef | undefined, config: PbxConfig, ctx: RenderContext): string | undefined {
@@ -30,7 +30,7 @@ export function renderQueuesConf(config: PbxConfig, ctx: RenderContext): { text:
   ];
   for (const q of config.queues) {
     sections.push({
-      name: `pbx-queue-${q.name}`,
+      name: queueSection(q.name),
       owner: `queue ${q.name}`,
       entries: [
         ['strategy', q.strategy],

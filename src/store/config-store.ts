@@ -3,6 +3,7 @@
 // export reproduces the input's order (rule order is failover order).
 import type { Db } from './db.ts';
 import {
+  CALL_HANDLING_LISTS,
   pbxConfigSchema,
   type CallingClass,
   type Extension,
@@ -87,6 +88,7 @@ export class ConfigStore {
   snapshot(): PbxConfig {
     const db = this.db;
     const system = db.prepare("SELECT value FROM settings WHERE key = 'system'").get() as { value: string } | undefined;
+    const featureCodes = db.prepare("SELECT value FROM settings WHERE key = 'featureCodes'").get() as { value: string } | undefined;
     const devicesByExt = new Map<string, unknown[]>();
     for (const d of db.prepare('SELECT extension, data FROM devices ORDER BY extension, position').all() as { extension: string; data: string }[]) {
       const list = devicesByExt.get(d.extension) ?? [];
@@ -122,10 +124,20 @@ export class ConfigStore {
       amiUsers: list('SELECT data FROM ami_users ORDER BY position'),
       webhooks: list('SELECT data FROM webhooks ORDER BY position'),
       phonebook: list('SELECT data FROM phonebook ORDER BY position'),
+      ...this.callHandling(),
+      featureCodes: featureCodes ? JSON.parse(featureCodes.value) : {},
     };
     // An empty database has no emergency rows yet; the schema's defaults fill it.
     if (!this.initialized()) return pbxConfigSchema.parse({ system: raw.system });
     return pbxConfigSchema.parse(raw);
+  }
+
+  private callHandling(): Record<string, unknown[]> {
+    const out: Record<string, unknown[]> = Object.fromEntries(CALL_HANDLING_LISTS.map(([list]) => [list, []]));
+    for (const r of this.db.prepare('SELECT list, data FROM call_handling ORDER BY list, position').all() as { list: string; data: string }[]) {
+      out[r.list]?.push(JSON.parse(r.data));
+    }
+    return out;
   }
 
   private initialized(): boolean {
@@ -135,7 +147,7 @@ export class ConfigStore {
   /** Replaces the whole model. Call inside transaction(); the config must already be validated. */
   replaceAll(config: PbxConfig): number {
     const db = this.db;
-    for (const t of ['class_rules', 'outbound_rule_trunks', 'devices', 'extensions', 'inbound_routes', 'outbound_rules', 'trunks', 'calling_classes', 'emergency_numbers', 'ami_users', 'webhooks', 'phonebook']) {
+    for (const t of ['class_rules', 'outbound_rule_trunks', 'devices', 'extensions', 'inbound_routes', 'outbound_rules', 'trunks', 'calling_classes', 'emergency_numbers', 'ami_users', 'webhooks', 'phonebook', 'call_handling']) {
       db.prepare(`DELETE FROM ${t}`).run();
     }
     const setting = db.prepare('INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value');
@@ -172,6 +184,11 @@ export class ConfigStore {
     config.webhooks.forEach((w, i) => insHook.run(w.name, i, JSON.stringify(w)));
     const insContact = db.prepare('INSERT INTO phonebook (id, position, data) VALUES (?, ?, ?)');
     config.phonebook.forEach((c, i) => insContact.run(c.id, i, JSON.stringify(c)));
+    const insObject = db.prepare('INSERT INTO call_handling (list, key, position, data) VALUES (?, ?, ?, ?)');
+    for (const [list, keyField] of CALL_HANDLING_LISTS) {
+      (config[list] as Record<string, unknown>[]).forEach((o, i) => insObject.run(list, String(o[keyField]), i, JSON.stringify(o)));
+    }
+    setting.run('featureCodes', JSON.stringify(config.featureCodes));
 
     const revision = this.revision() + 1;
     setting.run('revision', String(revision));

@@ -101,4 +101,15 @@ export const MIGRATIONS: readonly string[] = [
      exports or backups. `settings` (migration 1) holds the model's own rows. */ `
   CREATE TABLE appliance_state (key TEXT PRIMARY KEY, value TEXT NOT NULL);
   `,
+  /* 4: inbound call handling: the objects of CALL_HANDLING_LISTS (model.ts), one JSON row each;
+     references between them are checked by the domain rules, not by foreign keys. */ `
+  CREATE TABLE call_handling (
+    list TEXT NOT NULL,
+    key TEXT NOT NULL,
+    position INTEGER NOT NULL,
+    data TEXT NOT NULL,
+    PRIMARY KEY (list, key)
+  );
+  CREATE INDEX call_handling_order ON call_handling (list, position);
+  `,
 ];

@@ -18,7 +18,11 @@ function need(method: string, path: string): Need {
   const table: [RegExp, string][] = [
     [/^\/extensions/, 'extensions'],
     [/^\/trunks/, 'trunks'],
-    [/^\/(inbound-routes|outbound-rules|calling-classes|emergency-numbers)/, 'routing'],
+    [/^\/(inbound-routes|outbound-rules|calling-classes|emergency-numbers|time-conditions|disa|blocked-callers)/, 'routing'],
+    [/^\/(ivrs|lookups|announcements|prompts)/, 'ivr'],
+    [/^\/(ring-groups|queues)/, 'groups'],
+    [/^\/switches/, 'switches'],
+    [/^\/feature-codes/, 'system'],
     [/^\/(ami-users|webhooks)/, 'crm'],
     [/^\/phonebook/, 'phonebook'],
     [/^\/(system|config|setup)/, 'system'],

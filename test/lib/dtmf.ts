@@ -23,9 +23,12 @@
  *
  * Each digit is one event: packets every `intervalMs` with the same RTP
  * timestamp (the event's start) and a growing duration, the marker bit on
- * the first; the last packet (duration = toneMs) has the end bit and is sent
- * three times (RFC 4733 section 2.5.1.4), each with its own sequence
- * number. The next digit starts `gapMs` after the previous tone ended.
+ * the first; the last packet (duration = toneMs) has the end bit. RFC 4733
+ * section 2.5.1.4 sends it three times; by default it is sent once here,
+ * because SIPp's pcap replay reaches Asterisk 22 so that each repeated end
+ * packet arrives as a new key press (a menu key leaked into the next menu:
+ * seen in test/integration/ivr.test.ts). `endRepeats` restores the repeats.
+ * The next digit starts `gapMs` after the previous tone ended.
  */
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -36,6 +39,8 @@ export interface DtmfOptions {
   toneMs?: number;
   /** Silence between the end of one tone and the start of the next, ms. Default 240; more than 2 intervals (the end packet repeats fall in it). */
   gapMs?: number;
+  /** Times the end packet is sent (RFC 4733 recommends 3). Default 1: see above. */
+  endRepeats?: number;
   /** Extra silence per comma in the digit string, ms. Default 1000. */
   pauseMs?: number;
   /** RTP payload type of telephone-event, as negotiated in the SDP. Default 101. */
@@ -84,7 +89,6 @@ export const DTMF_EVENT_CODES: Readonly<Record<string, number>> = {
 const SAMPLES_PER_MS = 8;
 /** telephone-event's RTP clock is 8 kHz; the duration field is 16 bits. */
 const MAX_DURATION_MS = 0xffff / SAMPLES_PER_MS;
-const END_REPEATS = 3;
 
 function resolved(opts: DtmfOptions) {
   const o = {
@@ -97,14 +101,16 @@ function resolved(opts: DtmfOptions) {
     ssrc: opts.ssrc ?? 0x5150d7f1,
     firstSeq: opts.firstSeq ?? 1000,
     firstTimestamp: opts.firstTimestamp ?? 16000,
+    endRepeats: opts.endRepeats ?? 1,
   };
   const int = (name: string, v: number, min: number, max: number) => {
     if (!Number.isInteger(v) || v < min || v > max) throw new RangeError(`dtmf: ${name} must be an integer in ${min}..${max}, got ${v}`);
   };
   int('intervalMs', o.intervalMs, 1, 1000);
   int('toneMs', o.toneMs, o.intervalMs, MAX_DURATION_MS);
-  // The end packet's two repeats go out one and two intervals after the tone ends: they must precede the next digit.
-  int('gapMs', o.gapMs, (END_REPEATS - 1) * o.intervalMs + 1, 60_000);
+  int('endRepeats', o.endRepeats, 1, 5);
+  // The end packet's repeats go out one interval apart after the tone ends: they must precede the next digit.
+  int('gapMs', o.gapMs, (o.endRepeats - 1) * o.intervalMs + 1, 60_000);
   int('pauseMs', o.pauseMs, 0, 600_000);
   int('payloadType', o.payloadType, 96, 127);
   int('volume', o.volume, 0, 63);
@@ -155,7 +161,7 @@ function plan(digits: string, opts: DtmfOptions): { packets: EventPacket[]; timi
     for (let k = 0; k < updates; k++) {
       const last = k === updates - 1;
       const durationMs = Math.min((k + 1) * o.intervalMs, o.toneMs);
-      for (let r = 0; r < (last ? END_REPEATS : 1); r++) {
+      for (let r = 0; r < (last ? o.endRepeats : 1); r++) {
         packets.push({
           atMs: start + (k + r) * o.intervalMs,
           seq,

@@ -11,8 +11,9 @@
  *     uac-dtmf.xml (needs `dtmf`: the wrapper builds the pcap of RFC 4733
  *     events with test/lib/dtmf.ts, in the run's directory).
  *   UAS scenarios (server mode, bind `localIp:localPort`): carrier-uas.xml,
- *     carrier-uas-fail.xml. They stop SIPp themselves after one call, so no
- *     -m is passed (an OPTIONS qualify would count as a call).
+ *     carrier-uas-fail.xml, carrier-uas-dtmf.xml (answers, then keys in
+ *     `dtmf` like uac-dtmf.xml). They stop SIPp themselves after one call,
+ *     so no -m is passed (an OPTIONS qualify would count as a call).
  *   Phone scenarios: phone-uas.xml, phone-uas-busy.xml,
  *     phone-uas-noanswer.xml. These are out-of-call scenarios: the wrapper
  *     runs phone-main.xml (REGISTER, wait for the call, unregister) with
@@ -101,13 +102,13 @@ export interface SippOptions {
   /** Keep the run's temp directory (deleted once read otherwise). Env: SIPP_KEEP_FILES=1. */
   keepFiles?: boolean;
   /**
-   * Digits to key in once answered (uac-dtmf.xml, which requires it): 0-9 * # A-D as RFC 4733
+   * Digits to key in once answered (uac-dtmf.xml and carrier-uas-dtmf.xml, which require it): 0-9 * # A-D as RFC 4733
    * events on payload type 101; a comma pauses 1 s (DtmfOptions.pauseMs). See test/lib/dtmf.ts.
    * holdMs then counts from the end of the digits; a BYE from the far end ends the call at any time.
    * SIPp plays the pcap through a raw socket: it must run as root.
    */
   dtmf?: string;
-  /** uac-dtmf.xml: wait after the ACK before the first digit (-set dtmf_delay_ms). Default 1500. */
+  /** uac-dtmf.xml, carrier-uas-dtmf.xml: wait after the ACK before the first digit (-set dtmf_delay_ms). Default 1500. */
   dtmfDelayMs?: number;
   /** Tone, gap and pause lengths etc. of the `dtmf` pcap (defaults: 160 ms tone, 240 ms gap, 1 s per comma). */
   dtmfOptions?: DtmfOptions;
@@ -598,7 +599,7 @@ export async function startSipp(opts: SippOptions): Promise<SippProcess> {
   const scenarioText = await readFile(scenarioPath, 'utf8');
   const playsDtmf = scenarioText.includes('[dtmf_pcap]');
   if (playsDtmf && opts.dtmf === undefined) throw new Error(`sipp: ${scenarioName} plays DTMF and needs the dtmf option`);
-  if (opts.dtmf !== undefined && !playsDtmf) throw new Error(`sipp: dtmf needs a scenario that plays it (uac-dtmf.xml), not ${scenarioName}`);
+  if (opts.dtmf !== undefined && !playsDtmf) throw new Error(`sipp: dtmf needs a scenario that plays it (uac-dtmf.xml, carrier-uas-dtmf.xml), not ${scenarioName}`);
   const dtmfTimes = opts.dtmf !== undefined ? dtmfTiming(opts.dtmf, opts.dtmfOptions) : undefined;
 
   const localIp = opts.localIp ?? '127.0.0.1';

@@ -26,6 +26,7 @@ const ALLOWED: Record<string, string[]> = {
   api: ['services', 'domain', 'lib', 'health'],
   cli: ['services', 'domain', 'lib', 'daemon-config'],
   calls: ['domain', 'lib', 'services'],
+  media: ['domain', 'lib'],
 };
 const ADAPTERS: Record<string, string> = {
   'better-sqlite3': 'store/db.ts',

@@ -118,8 +118,13 @@ describe('buildDtmfPcap', () => {
     assert.equal(new Set(pcap.packets.map((p) => p.dport)).size, 1);
   });
 
-  it('one digit: 160 ms of 20 ms updates, the end packet three times', () => {
+  it('by default the end packet goes out once (SIPp replay would turn repeats into new key presses)', () => {
     const { packets } = parsePcap(buildDtmfPcap('5'));
+    assert.deepEqual(packets.map((p) => p.end), [false, false, false, false, false, false, false, true]);
+  });
+
+  it('one digit: 160 ms of 20 ms updates, the end packet three times when asked', () => {
+    const { packets } = parsePcap(buildDtmfPcap('5', { endRepeats: 3 }));
     assert.equal(packets.length, 7 + 3);
     assert.deepEqual(packets.map((p) => p.duration), [160, 320, 480, 640, 800, 960, 1120, 1280, 1280, 1280]);
     assert.deepEqual(packets.map((p) => p.end), [false, false, false, false, false, false, false, true, true, true]);
@@ -130,7 +135,7 @@ describe('buildDtmfPcap', () => {
   });
 
   it('maps 0-9 * # A-D to events 0-15, in order', () => {
-    const { packets } = parsePcap(buildDtmfPcap('0123456789*#ABCD'));
+    const { packets } = parsePcap(buildDtmfPcap('0123456789*#ABCD', { endRepeats: 3 }));
     const evs = events(packets);
     assert.deepEqual(evs.map((g) => g[0]!.event), [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15]);
     for (const g of evs) {
@@ -148,7 +153,7 @@ describe('buildDtmfPcap', () => {
 
   it('"*61#": sequence numbers consecutive, one SSRC, timestamps one tone + gap apart', () => {
     const { packets } = parsePcap(buildDtmfPcap('*61#'));
-    assert.equal(packets.length, 4 * 10);
+    assert.equal(packets.length, 4 * 8, '7 updates + 1 end packet per digit');
     for (let i = 1; i < packets.length; i++) assert.equal(packets[i]!.seq, (packets[i - 1]!.seq + 1) & 0xffff);
     assert.equal(new Set(packets.map((p) => p.ssrc)).size, 1);
     const evs = events(packets);
@@ -157,7 +162,22 @@ describe('buildDtmfPcap', () => {
       // 160 ms tone + 240 ms gap = 400 ms = 3200 samples at 8 kHz; the pcap clock agrees.
       assert.equal(evs[i]![0]!.timestamp - evs[i - 1]![0]!.timestamp, 3200);
       assert.equal(evs[i]![0]!.us - evs[i - 1]![0]!.us, 400_000);
-      assert.ok(evs[i]![0]!.us > evs[i - 1]!.at(-1)!.us, 'end repeats precede the next digit');
+      assert.ok(evs[i]![0]!.us > evs[i - 1]!.at(-1)!.us, 'the end packet precedes the next digit');
+    }
+    for (let i = 1; i < packets.length; i++) assert.ok(packets[i]!.us > packets[i - 1]!.us, 'pcap times increase');
+  });
+
+  it('end repeats stay within the gap, even the shortest one allowed', () => {
+    // 3 end packets 20 ms apart: the last leaves 40 ms after the tone; gapMs 41 is the minimum.
+    const { packets } = parsePcap(buildDtmfPcap('*61#', { endRepeats: 3, gapMs: 41 }));
+    assert.equal(packets.length, 4 * 10);
+    for (let i = 1; i < packets.length; i++) assert.equal(packets[i]!.seq, (packets[i - 1]!.seq + 1) & 0xffff);
+    const evs = events(packets);
+    assert.deepEqual(evs.map((g) => g[0]!.event), [10, 6, 1, 11]);
+    for (let i = 1; i < evs.length; i++) {
+      assert.equal(evs[i]![0]!.timestamp - evs[i - 1]![0]!.timestamp, (160 + 41) * 8);
+      assert.equal(evs[i - 1]!.at(-1)!.us, evs[i - 1]![0]!.us + 180_000, 'last end repeat: tone end + 2 intervals');
+      assert.equal(evs[i]![0]!.us - evs[i - 1]!.at(-1)!.us, 21_000, 'end repeats precede the next digit');
     }
     for (let i = 1; i < packets.length; i++) assert.ok(packets[i]!.us > packets[i - 1]!.us, 'pcap times increase');
   });
@@ -176,14 +196,19 @@ describe('buildDtmfPcap', () => {
     const a = buildDtmfPcap('7');
     assert.deepEqual(buildDtmfPcap(',7,'), a);
     assert.deepEqual(buildDtmfPcap(' 7 '), a, 'spaces ignored');
-    assert.deepEqual(dtmfTiming('7'), { leadMs: 0, playMs: 200, totalMs: 200 });
-    assert.deepEqual(dtmfTiming(',7,,'), { leadMs: 1000, playMs: 200, totalMs: 3200 });
-    assert.deepEqual(dtmfTiming('7,7'), { leadMs: 0, playMs: 1600, totalMs: 1600 });
+    // Packets at 0..140 ms, played until one interval after the last.
+    assert.deepEqual(dtmfTiming('7'), { leadMs: 0, playMs: 160, totalMs: 160 });
+    assert.deepEqual(dtmfTiming(',7,,'), { leadMs: 1000, playMs: 160, totalMs: 3160 });
+    // Second digit at 160 + 240 + 1000 = 1400 ms, its end packet at 1540 ms.
+    assert.deepEqual(dtmfTiming('7,7'), { leadMs: 0, playMs: 1560, totalMs: 1560 });
+    // Two more end packets: the play time grows by two intervals.
+    assert.deepEqual(dtmfTiming('7', { endRepeats: 3 }), { leadMs: 0, playMs: 200, totalMs: 200 });
+    assert.deepEqual(dtmfTiming('7,7', { endRepeats: 3 }), { leadMs: 0, playMs: 1600, totalMs: 1600 });
   });
 
   it('options: payload type, tone and gap length, volume, RTP start values', () => {
     const { packets } = parsePcap(buildDtmfPcap('9#', {
-      payloadType: 96, toneMs: 100, gapMs: 60, volume: 20, ssrc: 0xdeadbeef, firstSeq: 0xfffe, firstTimestamp: 0xffffff00,
+      payloadType: 96, toneMs: 100, gapMs: 60, volume: 20, ssrc: 0xdeadbeef, firstSeq: 0xfffe, firstTimestamp: 0xffffff00, endRepeats: 3,
     }));
     assert.ok(packets.every((p) => p.payloadType === 96 && p.volume === 20 && p.ssrc === 0xdeadbeef));
     const evs = events(packets);
@@ -195,7 +220,8 @@ describe('buildDtmfPcap', () => {
     assert.equal(evs[1]![0]!.timestamp, (0xffffff00 + 160 * 8) >>> 0, 'timestamp wraps');
     // A tone that is not a multiple of the interval ends on its exact duration.
     const odd = parsePcap(buildDtmfPcap('1', { toneMs: 90 })).packets;
-    assert.deepEqual(odd.map((p) => p.duration), [160, 320, 480, 640, 720, 720, 720]);
+    assert.deepEqual(odd.map((p) => p.duration), [160, 320, 480, 640, 720]);
+    assert.deepEqual(odd.map((p) => p.end), [false, false, false, false, true]);
   });
 
   it('is deterministic', () => {
@@ -206,7 +232,17 @@ describe('buildDtmfPcap', () => {
     assert.throws(() => buildDtmfPcap('12x'), /'x' is not a DTMF key/);
     assert.throws(() => buildDtmfPcap(''), /no keys/);
     assert.throws(() => buildDtmfPcap(',,'), /no keys/);
-    assert.throws(() => buildDtmfPcap('1', { gapMs: 40 }), /gapMs/, 'the end repeats would overlap the next digit');
+    assert.throws(() => buildDtmfPcap('1', { gapMs: 0 }), /gapMs/, 'the end packet would collide with the next digit');
+    assert.doesNotThrow(() => buildDtmfPcap('1', { gapMs: 1 }), 'one end packet: any positive gap');
+    // gapMs must exceed (endRepeats - 1) * intervalMs: the end repeats fall in the gap.
+    assert.throws(() => buildDtmfPcap('1', { endRepeats: 3, gapMs: 40 }), /gapMs/, 'the end repeats would overlap the next digit');
+    assert.doesNotThrow(() => buildDtmfPcap('1', { endRepeats: 3, gapMs: 41 }));
+    assert.throws(() => buildDtmfPcap('1', { endRepeats: 5, intervalMs: 10, gapMs: 40 }), /gapMs/);
+    assert.doesNotThrow(() => buildDtmfPcap('1', { endRepeats: 5, intervalMs: 10, gapMs: 41 }));
+    assert.throws(() => buildDtmfPcap('1', { endRepeats: 0 }), /endRepeats/);
+    assert.throws(() => buildDtmfPcap('1', { endRepeats: 6 }), /endRepeats/);
+    assert.throws(() => dtmfTiming('1', { endRepeats: 1.5 }), /endRepeats/);
+    assert.equal(parsePcap(buildDtmfPcap('1', { endRepeats: 5 })).packets.filter((p) => p.end).length, 5);
     assert.throws(() => buildDtmfPcap('1', { toneMs: 10 }), /toneMs/);
     assert.throws(() => buildDtmfPcap('1', { payloadType: 8 }), /payloadType/, 'dynamic payload types only');
     assert.throws(() => dtmfTiming('1', { toneMs: 9000 }), /toneMs/, '16-bit duration');
