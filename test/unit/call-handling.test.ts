@@ -127,3 +127,16 @@ test('rendered contexts: one per object, IVR keys as extensions, numbers in pbx-
   assert.match(text, /^exten => 1,1,Gosub\(pbx-lib-dest,s,1\(group\/sales,pbx-all-routes\)\)$/m);
   assert.match(text, /^exten => s,1,Gosub\(pbx-lib-group,s,1\(sales,all,ext\/201\/20\/1&num\/3331234567\/20\/1,60,hangup,hangup,0\)\)$/m);
 });
+
+test('the configuration preview masks DISA and switch PINs', async () => {
+  const { maskSecretLines } = await import('../../src/apply/applier.ts');
+  const text = [
+    'exten => s,1,Gosub(pbx-lib-disa,s,1(583917,pbx-class-local,))',
+    'exten => *61,1,Gosub(pbx-lib-switch-toggle,s,1(night,day&night,4711,201))',
+    'exten => *62,1,Gosub(pbx-lib-switch-toggle,s,1(day,a&b,,))',
+  ].join('\n');
+  const masked = maskSecretLines(text)!;
+  assert.ok(!masked.includes('583917') && !masked.includes('4711'), masked);
+  assert.match(masked, /pbx-lib-switch-toggle,s,1\(night,day&night,\*{8},201\)/);
+  assert.match(masked, /pbx-lib-switch-toggle,s,1\(day,a&b,,\)/);
+});
