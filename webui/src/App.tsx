@@ -18,6 +18,9 @@ import { Calls } from './pages/Calls.tsx';
 const Setup = lazy(() => import('./pages/Setup.tsx').then((m) => ({ default: m.Setup })));
 const ExtensionWizard = lazy(() => import('./pages/ObjectWizards.tsx').then((m) => ({ default: m.ExtensionWizard })));
 const TrunkWizard = lazy(() => import('./pages/ObjectWizards.tsx').then((m) => ({ default: m.TrunkWizard })));
+const IvrWizard = lazy(() => import('./pages/InboundWizards.tsx').then((m) => ({ default: m.IvrWizard })));
+const QueueWizard = lazy(() => import('./pages/InboundWizards.tsx').then((m) => ({ default: m.QueueWizard })));
+const FeatureCodes = lazy(() => import('./pages/InboundPanels.tsx').then((m) => ({ default: m.FeatureCodes })));
 import { Audit, AuditEntry } from './pages/Audit.tsx';
 import { Preview } from './pages/Preview.tsx';
 import { Backup } from './pages/Backup.tsx';
@@ -70,6 +73,12 @@ function page(pattern: string, params: Record<string, string>): ReactNode {
       return <ExtensionWizard />;
     case '/trunks/wizard':
       return <TrunkWizard />;
+    case '/ivrs/wizard':
+      return <IvrWizard />;
+    case '/queues/wizard':
+      return <QueueWizard />;
+    case '/feature-codes':
+      return <FeatureCodes />;
   }
   if (col && pattern === `/${col.path}`) return <CollectionList key={col.path} collection={col.path} />;
   if (col && pattern === `/${col.path}/new`) return <CollectionEdit key={`${col.path}/new`} collection={col.path} />;

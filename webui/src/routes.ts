@@ -7,7 +7,7 @@ export interface RouteInfo {
   section?: string;
   level?: 'read' | 'write';
   /** Navigation group; absent = not in the menu. */
-  group?: 'overview' | 'pbx' | 'integration' | 'system';
+  group?: 'overview' | 'pbx' | 'callHandling' | 'integration' | 'system';
 }
 
 /** Model collections (generic list/edit pages), in menu order. Paths are the API's. */
@@ -17,7 +17,18 @@ export const COLLECTION_PAGES: { path: string; section: string; group: RouteInfo
   { path: 'inbound-routes', section: 'routing', group: 'pbx' },
   { path: 'outbound-rules', section: 'routing', group: 'pbx' },
   { path: 'calling-classes', section: 'routing', group: 'pbx' },
+  { path: 'blocked-callers', section: 'routing', group: 'pbx' },
+  { path: 'disa', section: 'routing', group: 'pbx' },
   { path: 'phonebook', section: 'phonebook', group: 'pbx' },
+  // Where a call goes once it is in: menus, groups, and what decides between them.
+  { path: 'ivrs', section: 'ivr', group: 'callHandling' },
+  { path: 'ring-groups', section: 'groups', group: 'callHandling' },
+  { path: 'queues', section: 'groups', group: 'callHandling' },
+  { path: 'time-conditions', section: 'routing', group: 'callHandling' },
+  { path: 'switches', section: 'switches', group: 'callHandling' },
+  { path: 'announcements', section: 'ivr', group: 'callHandling' },
+  { path: 'lookups', section: 'ivr', group: 'callHandling' },
+  { path: 'prompts', section: 'ivr', group: 'callHandling' },
   { path: 'ami-users', section: 'crm', group: 'integration' },
   { path: 'webhooks', section: 'crm', group: 'integration' },
 ];
@@ -28,6 +39,7 @@ export const PAGES: RouteInfo[] = [
   ...COLLECTION_PAGES.map((c) => ({ pattern: `/${c.path}`, id: c.path, section: c.section, group: c.group })),
   { pattern: '/tokens', id: 'tokens', section: 'users', group: 'integration' },
   { pattern: '/system', id: 'system', section: 'system', group: 'system' },
+  { pattern: '/feature-codes', id: 'feature-codes', section: 'system', group: 'system' },
   { pattern: '/emergency-numbers', id: 'emergency', section: 'routing', group: 'system' },
   { pattern: '/preview', id: 'preview', section: 'system', group: 'system' },
   { pattern: '/backup', id: 'backup', section: 'system', group: 'system' },
@@ -38,8 +50,15 @@ export const PAGES: RouteInfo[] = [
   { pattern: '/setup', id: 'setup', section: 'system', level: 'write' },
   { pattern: '/extensions/wizard', id: 'extensionWizard', section: 'extensions', level: 'write' },
   { pattern: '/trunks/wizard', id: 'trunkWizard', section: 'trunks', level: 'write' },
+  { pattern: '/ivrs/wizard', id: 'ivrWizard', section: 'ivr', level: 'write' },
+  { pattern: '/queues/wizard', id: 'queueWizard', section: 'groups', level: 'write' },
   ...COLLECTION_PAGES.flatMap((c) => [
     { pattern: `/${c.path}/new`, id: c.path, section: c.section, level: 'write' as const },
     { pattern: `/${c.path}/:key`, id: c.path, section: c.section },
   ]),
 ];
+
+/** Collections whose list offers a guided creation at /<path>/wizard. */
+export function hasWizard(collection: string): boolean {
+  return PAGES.some((p) => p.pattern === `/${collection}/wizard`);
+}

@@ -24,8 +24,9 @@ export function useOptions(collection: string, q: string): Option[] {
         .then((r) => {
           if (!live) return;
           const k = KEY[collection] ?? 'name';
-          const l = LABEL[collection];
-          setOpts(r.items.map((i) => ({ value: String(i[k]), label: l && i[l] ? String(i[l]) : '' })));
+          // Named objects (IVRs, queues, prompts) are told apart by their description.
+          const l = LABEL[collection] ?? 'description';
+          setOpts(r.items.map((i) => ({ value: String(i[k]), label: i[l] ? String(i[l]) : '' })));
         })
         .catch(() => live && setOpts([]));
     }, 150);

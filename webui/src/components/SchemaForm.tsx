@@ -6,9 +6,10 @@
 import { useEffect, useId, useState, type ReactNode } from 'react';
 import type { FieldError } from '../lib/api.ts';
 import { useI18n } from '../lib/i18n.tsx';
-import { emptyValue, typeOf, variantIndex, variantKey, variants, type JsonSchema } from '../lib/schema.ts';
+import { emptyValue, stringKind, typeOf, variantIndex, variantKey, variants, type JsonSchema } from '../lib/schema.ts';
 import { RefInput, RefList } from './RefSelect.tsx';
 import { SecretInput } from './SecretInput.tsx';
+import './SchemaForm.css';
 
 export interface FormProps {
   schema: JsonSchema;
@@ -48,6 +49,17 @@ export function SchemaForm(props: FormProps) {
     </div>
   );
 }
+
+/**
+ * One field of a schema on its own (a destination, a prompt) for hand-made forms such as the
+ * wizards: the same input the generic form shows, with the API's errors under `path`.
+ */
+export function SchemaField({ name, schema, value, onChange, path, required = false, errors, disabled }: { name: string; schema: JsonSchema; value: unknown; onChange(v: unknown): void; path?: string; required?: boolean; errors?: FieldError[]; disabled?: boolean }) {
+  return <Field name={name} schema={schema} value={value} onChange={onChange} path={path ?? name} required={required} ctx={{ errors, disabled }} />;
+}
+
+/** Items of a list shown at once; longer lists (a lookup table) are paged. */
+export const ARRAY_PAGE = 25;
 
 interface Ctx {
   errors?: FieldError[];
@@ -106,7 +118,7 @@ function Errors({ messages, id }: { messages: string[]; id: string }) {
 }
 
 function Field({ name, schema, value, onChange, path, required, ctx }: { name: string; schema: JsonSchema; value: unknown; onChange(v: unknown): void; path: string; required: boolean; ctx: Ctx }) {
-  const { t } = useI18n();
+  const { t, has } = useI18n();
   const id = fieldId(path);
   const helpId = id + '-help';
   const errId = id + '-err';
@@ -117,7 +129,7 @@ function Field({ name, schema, value, onChange, path, required, ctx }: { name: s
   const invalid = own.length > 0;
   const describedBy = [schema.description ? helpId : '', invalid ? errId : ''].filter(Boolean).join(' ') || undefined;
 
-  if (alts) return <UnionField name={name} alts={alts} value={value} onChange={onChange} path={path} required={required} ctx={ctx} />;
+  if (alts) return <UnionField name={name} schema={schema} alts={alts} value={value} onChange={onChange} path={path} required={required} ctx={ctx} />;
 
   if (type === 'object') {
     return (
@@ -134,35 +146,7 @@ function Field({ name, schema, value, onChange, path, required, ctx }: { name: s
     const items = schema.items ?? {};
     const list = (value as unknown[]) ?? [];
     if (typeOf(items) === 'object' || variants(items)) {
-      return (
-        <fieldset className="group">
-          <legend>{t(`field.${name}`) === `field.${name}` ? humanize(name) : t(`field.${name}`)}</legend>
-          <Help schema={schema} name={name} id={helpId} />
-          {list.map((item, i) => (
-            <div className="array-item" key={i}>
-              <div className="array-item-head">
-                <span>
-                  {humanize(name)} {i + 1}
-                </span>
-                <button type="button" className="link danger" disabled={disabled} onClick={() => onChange(list.filter((_, j) => j !== i))} aria-label={t('form.removeItem', { n: i + 1 })}>
-                  {t('form.remove')}
-                </button>
-              </div>
-              {variants(items) ? (
-                <UnionField name={name} alts={variants(items)!} value={item} onChange={(v) => onChange(list.map((x, j) => (j === i ? v : x)))} path={join(path, i)} required ctx={ctx} />
-              ) : (
-                <ObjectFields schema={items} value={item as Record<string, unknown>} onChange={(v) => onChange(list.map((x, j) => (j === i ? v : x)))} path={join(path, i)} ctx={ctx} />
-              )}
-            </div>
-          ))}
-          {schema.maxItems === undefined || list.length < schema.maxItems ? (
-            <button type="button" disabled={disabled} onClick={() => onChange([...list, emptyValue(items)])}>
-              {t('form.add', { what: humanize(name).replace(/s$/, '') })}
-            </button>
-          ) : null}
-          <Errors messages={own} id={errId} />
-        </fieldset>
-      );
+      return <ObjectArray name={name} schema={schema} list={list} onChange={onChange} path={path} disabled={disabled} own={own} ctx={ctx} />;
     }
     if (items.enum) {
       return (
@@ -176,7 +160,7 @@ function Field({ name, schema, value, onChange, path, required, ctx }: { name: s
                 checked={list.includes(opt)}
                 onChange={(e) => onChange(e.target.checked ? [...list, opt] : list.filter((x) => x !== opt))}
               />
-              {String(opt)}
+              {enumLabel(t, has, opt)}
             </label>
           ))}
           <Errors messages={own} id={errId} />
@@ -226,7 +210,7 @@ function Field({ name, schema, value, onChange, path, required, ctx }: { name: s
         {!required || value === undefined ? <option value="">{t('form.none')}</option> : null}
         {schema.enum.map((o) => (
           <option key={String(o)} value={String(o)}>
-            {t(`enum.${String(o)}`) === `enum.${String(o)}` ? String(o) : t(`enum.${String(o)}`)}
+            {enumLabel(t, has, o)}
           </option>
         ))}
       </select>
@@ -249,10 +233,14 @@ function Field({ name, schema, value, onChange, path, required, ctx }: { name: s
   } else if (SECRET_FIELDS.has(name)) {
     input = <SecretInput {...common} value={(value as string) ?? ''} onChange={(v) => onChange(v === '' && !required ? undefined : v)} />;
   } else {
+    const kind = stringKind(schema);
     input = (
       <input
         {...common}
-        type={schema.format === 'email' ? 'email' : schema.format === 'uri' ? 'url' : 'text'}
+        type={kind === 'date' ? 'date' : schema.format === 'email' ? 'email' : schema.format === 'uri' ? 'url' : 'text'}
+        className={kind === 'time' ? 'mono short' : undefined}
+        placeholder={kind === 'time' ? t('form.timePlaceholder') : undefined}
+        inputMode={kind === 'time' ? 'numeric' : undefined}
         maxLength={schema.maxLength}
         autoComplete="off"
         spellCheck={false}
@@ -271,8 +259,103 @@ function Field({ name, schema, value, onChange, path, required, ctx }: { name: s
   );
 }
 
-/** A destination/forward target: choose the kind (extension, external number, hang up; or none when optional), then its fields. */
-function UnionField({ name, alts, value, onChange, path, required, ctx }: { name: string; alts: JsonSchema[]; value: unknown; onChange(v: unknown): void; path: string; required: boolean; ctx: Ctx }) {
+type Has = (key: string) => boolean;
+type T = (key: string, vars?: Record<string, string | number>) => string;
+
+/** An enum value as people read it (enum.<value>), else the value itself. */
+function enumLabel(t: T, has: Has, v: unknown): string {
+  return has(`enum.${String(v)}`) ? t(`enum.${String(v)}`) : String(v);
+}
+
+/** One element of a list field ("option" for options), from item.<name>; else guessed from the name. */
+function itemLabel(t: T, has: Has, name: string): string {
+  return has(`item.${name}`) ? t(`item.${name}`) : humanize(name).replace(/s$/, '');
+}
+
+/**
+ * A list of objects (IVR options, members, time bands): each item's fields side by side where
+ * they fit, long lists paged (a table of thousands of rows stays responsive), and the page with
+ * the first API error shown when the server names one.
+ */
+function ObjectArray({ name, schema, list, onChange, path, disabled, own, ctx }: { name: string; schema: JsonSchema; list: unknown[]; onChange(v: unknown): void; path: string; disabled?: boolean; own: string[]; ctx: Ctx }) {
+  const { t, has } = useI18n();
+  const items = schema.items ?? {};
+  const alts = variants(items);
+  const [page, setPage] = useState(0);
+  const pages = Math.max(1, Math.ceil(list.length / ARRAY_PAGE));
+  const firstError = (ctx.errors ?? []).map((e) => (e.path.startsWith(path + '[') ? Number(/^\[(\d+)\]/.exec(e.path.slice(path.length))?.[1]) : NaN)).find((n) => !Number.isNaN(n));
+  useEffect(() => {
+    if (firstError !== undefined) setPage(Math.floor(firstError / ARRAY_PAGE));
+  }, [firstError, ctx.errors]);
+  useEffect(() => {
+    if (page > pages - 1) setPage(pages - 1);
+  }, [page, pages]);
+  const label = has(`field.${name}`) ? t(`field.${name}`) : humanize(name);
+  const one = itemLabel(t, has, name);
+  const One = one.charAt(0).toUpperCase() + one.slice(1);
+  const from = page * ARRAY_PAGE;
+  const shown = list.slice(from, from + ARRAY_PAGE);
+  const setAt = (i: number, v: unknown) => onChange(list.map((x, j) => (j === i ? v : x)));
+  const add = () => {
+    onChange([...list, emptyValue(items)]);
+    setPage(Math.floor(list.length / ARRAY_PAGE));
+  };
+  const helpId = fieldId(path) + '-help';
+  return (
+    <fieldset className="group" aria-describedby={has(`help.${name}`) || schema.description ? helpId : undefined}>
+      <legend>{label}</legend>
+      <Help schema={schema} name={name} id={helpId} />
+      {list.length > ARRAY_PAGE ? <p className="muted small">{t('form.itemsCount', { n: list.length })}</p> : null}
+      {shown.map((item, k) => {
+        const i = from + k;
+        const p = join(path, i);
+        return (
+          <div className="array-item" key={i} role="group" aria-label={`${One} ${i + 1}`}>
+            <div className="array-item-head">
+              <span>
+                {One} {i + 1}
+              </span>
+              <button type="button" className="link danger" disabled={disabled} onClick={() => onChange(list.filter((_, j) => j !== i))} aria-label={t('form.removeWhat', { what: `${one} ${i + 1}` })}>
+                {t('form.remove')}
+              </button>
+            </div>
+            <div className="array-item-fields">
+              {alts ? (
+                <UnionField name={name} alts={alts} value={item} onChange={(v) => setAt(i, v)} path={p} required bare ctx={ctx} />
+              ) : (
+                <ObjectFields schema={items} value={item as Record<string, unknown>} onChange={(v) => setAt(i, v)} path={p} ctx={ctx} />
+              )}
+            </div>
+          </div>
+        );
+      })}
+      {pages > 1 ? (
+        <nav className="pager" aria-label={t('form.itemPages', { what: label })}>
+          <button type="button" disabled={page === 0} onClick={() => setPage(page - 1)}>
+            {t('list.prev')}
+          </button>
+          <span>{t('form.itemRange', { from: from + 1, to: Math.min(list.length, from + ARRAY_PAGE), n: list.length })}</span>
+          <button type="button" disabled={page >= pages - 1} onClick={() => setPage(page + 1)}>
+            {t('list.next')}
+          </button>
+        </nav>
+      ) : null}
+      {schema.maxItems === undefined || list.length < schema.maxItems ? (
+        <button type="button" disabled={disabled} onClick={add}>
+          {t('form.add', { what: one })}
+        </button>
+      ) : null}
+      <Errors messages={own} id={fieldId(path) + '-err'} />
+    </fieldset>
+  );
+}
+
+/**
+ * A value of one of several shapes (destination, prompt, ring group member, lookup source):
+ * choose the kind (or none when optional), then that kind's fields beside it. `bare`: inside a
+ * list item, which already says what it is, so no frame of its own.
+ */
+function UnionField({ name, schema, alts, value, onChange, path, required, ctx, bare }: { name: string; schema?: JsonSchema; alts: JsonSchema[]; value: unknown; onChange(v: unknown): void; path: string; required: boolean; ctx: Ctx; bare?: boolean }) {
   const { t, has } = useI18n();
   const id = fieldId(path) + '-kind';
   const groupId = useId();
@@ -292,10 +375,10 @@ function UnionField({ name, alts, value, onChange, path, required, ctx }: { name
     if (value && typeof value === 'object') for (const k of Object.keys(alt.properties ?? {})) if (k in (value as object)) next[k] = (value as Record<string, unknown>)[k];
     onChange(next);
   };
-  return (
-    <fieldset className="group union" aria-labelledby={groupId}>
-      <legend id={groupId}>{has(`field.${name}`) ? t(`field.${name}`) : humanize(name)}</legend>
-      <div className="field">
+  const legend = has(`field.${name}`) ? t(`field.${name}`) : humanize(name);
+  const body = (
+    <>
+      <div className="field union-kind">
         <label htmlFor={id}>{t('form.kind')}</label>
         <select id={id} disabled={ctx.disabled} value={present ? String(idx) : ''} onChange={(e) => choose(e.target.value)}>
           {!required ? <option value="">{t('form.none')}</option> : null}
@@ -316,6 +399,16 @@ function UnionField({ name, alts, value, onChange, path, required, ctx }: { name
         />
       ) : null}
       <Errors messages={own} id={fieldId(path) + '-err'} />
+    </>
+  );
+  if (bare) return body;
+  const helpId = fieldId(path) + '-help';
+  const helped = has(`help.${name}`) || !!schema?.description;
+  return (
+    <fieldset className="group union" aria-labelledby={groupId} aria-describedby={helped ? helpId : undefined}>
+      <legend id={groupId}>{legend}</legend>
+      {schema ? <Help schema={schema} name={name} id={helpId} /> : null}
+      <div className="union-fields">{body}</div>
     </fieldset>
   );
 }

@@ -98,3 +98,20 @@ export function variantIndex(s: JsonSchema[], value: unknown): number {
   }
   return 0;
 }
+
+/**
+ * How a string field is best typed, recognised by what its pattern accepts (the model has no
+ * formats for these): calendar dates get the browser's date picker; times of day a hint.
+ */
+export function stringKind(s: JsonSchema): 'date' | 'time' | undefined {
+  if (!s.pattern) return undefined;
+  let re: RegExp;
+  try {
+    re = new RegExp(s.pattern);
+  } catch {
+    return undefined;
+  }
+  if (re.test('2026-12-25') && !re.test('x') && !re.test('08:30')) return 'date';
+  if (re.test('08:30') && re.test('23:59') && !re.test('x') && !re.test('2026-12-25')) return 'time';
+  return undefined;
+}

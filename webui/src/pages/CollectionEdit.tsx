@@ -1,4 +1,4 @@
-import { useEffect, useState } from 'react';
+import { lazy, Suspense, useEffect, useState, type ComponentType } from 'react';
 import { api, errorText } from '../lib/api.ts';
 import { useCollection } from '../lib/collections.ts';
 import { useI18n } from '../lib/i18n.tsx';
@@ -6,6 +6,17 @@ import { Link, navigate } from '../lib/router.tsx';
 import { useSession } from '../lib/session.tsx';
 import { reportSaved, useFeedback, type WriteApply } from '../components/feedback.tsx';
 import { ObjectForm } from '../components/ObjectForm.tsx';
+import type { EditPanelProps } from './InboundPanels.tsx';
+
+// Live state and files of an object (a switch's state, a prompt's recordings), shown above its
+// form; loaded on demand, as most edit pages have none.
+const inbound = () => import('./InboundPanels.tsx');
+const EDIT_PANELS: Record<string, ComponentType<EditPanelProps>> = {
+  switches: lazy(() => inbound().then((m) => ({ default: m.SwitchStatePanel }))),
+  queues: lazy(() => inbound().then((m) => ({ default: m.QueueStatusPanel }))),
+  prompts: lazy(() => inbound().then((m) => ({ default: m.PromptAudioPanel }))),
+  lookups: lazy(() => inbound().then((m) => ({ default: m.LookupTablePanel }))),
+};
 
 interface WriteResult {
   item: Record<string, unknown>;
@@ -20,10 +31,12 @@ export function CollectionEdit({ collection, objectKey }: { collection: string; 
   const { toast } = useFeedback();
   const [item, setItem] = useState<Record<string, unknown> | undefined>(undefined);
   const [error, setError] = useState('');
+  const [round, setRound] = useState(0);
   useEffect(() => {
     if (!objectKey) return;
     api.get<Record<string, unknown>>(`/${collection}/${encodeURIComponent(objectKey)}`).then(setItem, (e) => setError(errorText(e)));
-  }, [collection, objectKey]);
+  }, [collection, objectKey, round]);
+  const Panel = EDIT_PANELS[collection];
   if (!meta)
     return (
       <section className="page" aria-busy={!metaError}>
@@ -38,7 +51,8 @@ export function CollectionEdit({ collection, objectKey }: { collection: string; 
   const what = t(`object.${collection}`);
   const saved = (r: WriteResult) => {
     reportSaved(toast, t, `${what} ${String(r.item[meta.keyField])}`, r.apply);
-    navigate(`/${collection}`);
+    // A new object with a panel (a prompt's recordings) is opened, so its panel can be used at once.
+    navigate(!objectKey && Panel ? `/${collection}/${encodeURIComponent(String(r.item[meta.keyField]))}` : `/${collection}`);
   };
   return (
     <section className="page" aria-labelledby="page-title">
@@ -53,22 +67,29 @@ export function CollectionEdit({ collection, objectKey }: { collection: string; 
       ) : objectKey && !item ? (
         <div aria-busy="true">{t('common.loading')}</div>
       ) : (
-        <ObjectForm
-          schemaPath={`/${collection}`}
-          initial={item}
-          readOnly={objectKey ? [meta.keyField] : []}
-          disabled={!writable}
-          submitLabel={objectKey ? t('form.save') : t('form.create')}
-          onSubmit={async (v) => {
-            if (objectKey) saved(await api.put<WriteResult>(`/${collection}/${encodeURIComponent(objectKey)}`, v));
-            else saved(await api.post<WriteResult>(`/${collection}`, v));
-          }}
-          extraActions={
-            <Link to={`/${collection}`} className="button">
-              {t('common.cancel')}
-            </Link>
-          }
-        />
+        <>
+          {Panel && objectKey && item ? (
+            <Suspense fallback={null}>
+              <Panel objectKey={objectKey} item={item} reload={() => setRound((n) => n + 1)} />
+            </Suspense>
+          ) : null}
+          <ObjectForm
+            schemaPath={`/${collection}`}
+            initial={item}
+            readOnly={objectKey ? [meta.keyField] : []}
+            disabled={!writable}
+            submitLabel={objectKey ? t('form.save') : t('form.create')}
+            onSubmit={async (v) => {
+              if (objectKey) saved(await api.put<WriteResult>(`/${collection}/${encodeURIComponent(objectKey)}`, v));
+              else saved(await api.post<WriteResult>(`/${collection}`, v));
+            }}
+            extraActions={
+              <Link to={`/${collection}`} className="button">
+                {t('common.cancel')}
+              </Link>
+            }
+          />
+        </>
       )}
     </section>
   );

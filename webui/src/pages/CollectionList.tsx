@@ -8,6 +8,7 @@ import { Link, navigate, useLocation } from '../lib/router.tsx';
 import { useSession } from '../lib/session.tsx';
 import { useFeedback } from '../components/feedback.tsx';
 import { humanize } from '../components/SchemaForm.tsx';
+import { hasWizard } from '../routes.ts';
 
 const PAGE_SIZES = [25, 50, 100, 250];
 
@@ -101,7 +102,7 @@ export function CollectionList({ collection }: { collection: string }) {
         <h1 id="page-title">{title}</h1>
         {writable ? (
           <div className="actions">
-            {collection === 'extensions' || collection === 'trunks' ? (
+            {hasWizard(collection) ? (
               <Link to={`/${collection}/wizard`} className="button">
                 {t('list.wizard')}
               </Link>
