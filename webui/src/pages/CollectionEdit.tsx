@@ -59,7 +59,7 @@ export function CollectionEdit({ collection, objectKey }: { collection: string; 
       <p className="crumbs">
         <Link to={`/${collection}`}>{t(`nav.${collection}`)}</Link> /
       </p>
-      <h1 id="page-title">{objectKey ? `${what} ${objectKey}` : t('list.new', { what })}</h1>
+      <h1 id="page-title">{objectKey ? `${what.charAt(0).toUpperCase()}${what.slice(1)} ${objectKey}` : t('list.new', { what })}</h1>
       {error ? (
         <div className="form-error" role="alert">
           {error}
