@@ -366,9 +366,5 @@ async function reloadWithRetry(target: ConfigTarget, module: string): Promise<vo
 
 /** Values of password=/secret= lines replaced (SIP, AMI, ARI credentials in the rendered files). */
 export function maskSecretLines(text: string | undefined): string | undefined {
-  return text
-    ?.replace(/^(\s*(?:password|secret)\s*=\s*).*$/gim, '$1********')
-    // PINs travel as Gosub arguments (extensions.conf): DISA's first, a switch code's third.
-    .replace(/(Gosub\(pbx-lib-disa,s,1\()[0-9]+/g, '$1********')
-    .replace(/(Gosub\(pbx-lib-switch-toggle,s,1\([^,]*,[^,]*,)[0-9]+/g, '$1********');
+  return text?.replace(/^(\s*(?:password|secret)\s*=\s*).*$/gim, '$1********');
 }

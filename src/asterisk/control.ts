@@ -160,6 +160,15 @@ export class AsteriskControl {
     await this.ami.action({ action: 'DBPut', family, key, val: value });
   }
 
+  /** Removes a family and everything under it; a family that is not there is fine. */
+  async dbDelTree(family: string): Promise<void> {
+    try {
+      await this.ami.action({ action: 'DBDelTree', family });
+    } catch (err) {
+      if (!/not found|not deleted/i.test((err as Error).message)) throw err;
+    }
+  }
+
   /** Sets a custom device state (Custom:<name>); Asterisk keeps it across restarts. */
   async setDeviceState(device: string, state: 'NOT_INUSE' | 'INUSE' | 'BUSY' | 'UNAVAILABLE' | 'RINGING' | 'ONHOLD'): Promise<void> {
     if (!/^Custom:[A-Za-z0-9_-]+$/.test(device)) throw new Error(`not a custom device: ${device}`);

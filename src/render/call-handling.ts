@@ -123,7 +123,7 @@ export function renderCallHandling(config: PbxConfig): DialplanContext[] {
     contexts.push(c);
     if (sw.code !== undefined) {
       hint(features, sw.code, `Custom:pbx-switch-${sw.name}`, owner);
-      gosub(features, sw.code, 'pbx-lib-switch-toggle', [sw.name, sw.states.map((s) => s.name).join('&'), sw.pin ?? '', sw.allowed.join('&')], owner);
+      gosub(features, sw.code, 'pbx-lib-switch-toggle', [sw.name, sw.states.map((s) => s.name).join('&'), sw.pin?.length ?? 0, sw.allowed.join('&')], owner);
     }
   }
   gosub(features, config.featureCodes.agentLogin, 'pbx-lib-agent-login', ['login'], 'feature code agentLogin');
@@ -184,7 +184,7 @@ export function renderCallHandling(config: PbxConfig): DialplanContext[] {
 
   for (const d of config.disa) {
     const c = context(objectContext('disa', d.name), `DISA ${d.name}`);
-    objectEntry(c, 'pbx-lib-disa', [d.pin, `pbx-class-${d.class}`, d.callerId ?? ''], `DISA ${d.name}`);
+    objectEntry(c, 'pbx-lib-disa', [d.name, d.pin.length, `pbx-class-${d.class}`, d.callerId ?? ''], `DISA ${d.name}`);
     contexts.push(c);
   }
 

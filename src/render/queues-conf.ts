@@ -45,7 +45,9 @@ export function renderQueuesConf(config: PbxConfig, ctx: RenderContext): { text:
         ['periodic-announce', queueSound(q.periodicAnnouncement, config, ctx)],
         ['periodic-announce-frequency', q.periodicAnnouncement ? q.periodicFrequency : undefined],
         ['announce', queueSound(q.agentAnnouncement, config, ctx)],
-        ['joinempty', q.joinEmpty],
+        // joinempty=no would still let callers join while every member is unavailable (phone
+        // unregistered): it only counts paused, penalised and invalid members as absent.
+        ['joinempty', q.joinEmpty ? true : 'penalty,paused,invalid,unavailable'],
         ['leavewhenempty', false],
         ['ringinuse', false],
         ['musicclass', 'default'],

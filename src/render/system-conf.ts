@@ -34,7 +34,7 @@ export const MODULES: readonly string[] = [
   'func_hangupcause.so', 'func_dialplan.so', 'func_timeout.so',
   // inbound call handling: IVRs, time conditions, lookups, queues, DISA
   'app_read.so', 'app_authenticate.so', 'app_disa.so', 'app_queue.so', 'app_userevent.so',
-  'func_env.so', 'func_uri.so', 'func_curl.so', 'res_curl.so', 'func_json.so', 'app_originate.so',
+  'func_env.so', 'func_uri.so', 'func_curl.so', 'res_curl.so', 'func_json.so', 'app_originate.so', 'app_cdr.so', 'func_cdr.so',
   // control plane
   'res_http_websocket.so', 'res_websocket_client.so', 'res_stasis.so', 'res_stasis_recording.so', 'res_stasis_snoop.so', 'res_stasis_answer.so', 'res_stasis_playback.so',
   'res_stasis_device_state.so', 'res_ari.so', 'res_ari_model.so', 'res_ari_asterisk.so',

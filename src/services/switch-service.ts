@@ -15,6 +15,9 @@ import {
   type SwitchStatus,
 } from '../domain/queues-switches.ts';
 import type { Actor, ConfigService } from './config-service.ts';
+
+/** AstDB family of the PINs the dialplan checks (see syncPins). */
+export const PIN_DB_FAMILY = 'pbx-pin';
 import { zodError } from './auth-service.ts';
 
 /** What switches need of Asterisk (AsteriskControl, wired in main.ts). */
@@ -23,6 +26,7 @@ export interface SwitchRuntime {
   readonly ready: boolean;
   dbGet(family: string, key: string): Promise<string | undefined>;
   dbPut(family: string, key: string, value: string): Promise<void>;
+  dbDelTree(family: string): Promise<void>;
   setDeviceState(device: string, state: 'NOT_INUSE' | 'INUSE'): Promise<void>;
   userEvent(name: string, headers: Record<string, string>): Promise<void>;
 }
@@ -111,6 +115,24 @@ export class SwitchService {
    * Brings every switch's BLF device state in line with its stored state: after Asterisk
    * (re)starts and after the model changes (a new switch, states reordered). Never throws.
    */
+  /**
+   * The PINs of switch codes and DISA, as AstDB keys pbx-pin/<switch|disa>-<name>/<pin>:
+   * Authenticate's d option checks the typed digits against them, so a PIN never appears in
+   * the dialplan, in its Gosub arguments or in Asterisk's verbose log. Rewritten after every
+   * apply; while it runs a PIN check fails (closed), never opens.
+   */
+  private async syncPins(): Promise<void> {
+    const config = this.deps.config.get();
+    try {
+      await this.deps.runtime.dbDelTree(PIN_DB_FAMILY);
+      for (const sw of config.switches) if (sw.pin !== undefined) await this.deps.runtime.dbPut(`${PIN_DB_FAMILY}/switch-${sw.name}`, sw.pin, '1');
+      for (const d of config.disa) await this.deps.runtime.dbPut(`${PIN_DB_FAMILY}/disa-${d.name}`, d.pin, '1');
+    } catch (err) {
+      this.deps.onError?.(err, 'PINs');
+    }
+  }
+
+  /** After an apply and at Asterisk's start: BLF states of switches and the PINs (syncPins). */
   syncDeviceStates(): Promise<void> {
     // In line with changes: a sync reading the old state must not overwrite a newer BLF state.
     const run = this.queue.then(() => this.sync());
@@ -120,6 +142,7 @@ export class SwitchService {
 
   private async sync(): Promise<void> {
     if (!this.deps.runtime.ready) return;
+    await this.syncPins();
     for (const sw of this.deps.config.get().switches) {
       try {
         const state = await this.read(sw);

@@ -128,15 +128,16 @@ test('rendered contexts: one per object, IVR keys as extensions, numbers in pbx-
   assert.match(text, /^exten => s,1,Gosub\(pbx-lib-group,s,1\(sales,all,ext\/201\/20\/1&num\/3331234567\/20\/1,60,hangup,hangup,0\)\)$/m);
 });
 
-test('the configuration preview masks DISA and switch PINs', async () => {
-  const { maskSecretLines } = await import('../../src/apply/applier.ts');
-  const text = [
-    'exten => s,1,Gosub(pbx-lib-disa,s,1(583917,pbx-class-local,))',
-    'exten => *61,1,Gosub(pbx-lib-switch-toggle,s,1(night,day&night,4711,201))',
-    'exten => *62,1,Gosub(pbx-lib-switch-toggle,s,1(day,a&b,,))',
-  ].join('\n');
-  const masked = maskSecretLines(text)!;
-  assert.ok(!masked.includes('583917') && !masked.includes('4711'), masked);
-  assert.match(masked, /pbx-lib-switch-toggle,s,1\(night,day&night,\*{8},201\)/);
-  assert.match(masked, /pbx-lib-switch-toggle,s,1\(day,a&b,,\)/);
+test('PINs never reach the rendered dialplan (they are AstDB keys the supervisor writes)', async () => {
+  const { renderAll } = await import('../../src/render/index.ts');
+  const c = parseConfig({
+    ...base(),
+    disa: [{ name: 'out', pin: '583917', class: 'local' }],
+    switches: [{ name: 'night', code: '*61', pin: '4711', states: [{ name: 'day', destination: { hangup: true } }, { name: 'night', destination: { hangup: true } }] }],
+  });
+  const files = renderAll(c, { instanceDir: '/srv/pbx' } as never).files;
+  const all = Object.values(files).join('\n');
+  assert.ok(!all.includes('583917') && !all.includes('4711'));
+  assert.match(files['extensions.conf']!, /Gosub\(pbx-lib-disa,s,1\(out,6,pbx-class-local,\)\)/);
+  assert.match(files['extensions.conf']!, /Gosub\(pbx-lib-switch-toggle,s,1\(night,day&night,4,\)\)/);
 });
