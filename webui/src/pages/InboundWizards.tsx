@@ -10,8 +10,9 @@ import { requestSchema, type JsonSchema } from '../lib/schema.ts';
 import { useSession } from '../lib/session.tsx';
 import { RefInput } from '../components/RefSelect.tsx';
 import { SchemaField } from '../components/SchemaForm.tsx';
-import { Field, ResultPanel, StepError, StepNav, StepPanel, Stepper, aria, useApiErrors, useSteps } from '../components/Stepper.tsx';
-import { useApplyToast, type WriteResult } from './Setup.tsx';
+import { Field, ResultPanel, StepError, StepNav, StepPanel, aria, useApiErrors, useSteps } from '../components/Stepper.tsx';
+import { useApplyToast } from './Setup.tsx';
+import { CheckField, nameFree, NumberField, useWizardCreate, WizardFrame } from './wizard-parts.tsx';
 import { destinationText, PromptAudio, promptText } from './InboundPanels.tsx';
 import './Setup.css';
 import './Inbound.css';
@@ -82,17 +83,6 @@ function useBodySchema(path: string): { schema: JsonSchema | null; error: string
     );
   }, [path]);
   return { schema, error };
-}
-
-/** Is a name free in a collection: 404 on GET means yes. */
-async function nameFree(collection: string, name: string): Promise<boolean> {
-  try {
-    await api.get(`/${collection}/${enc(name)}`);
-    return false;
-  } catch (err) {
-    if (err instanceof ApiError && err.status === 404) return true;
-    throw err;
-  }
 }
 
 // ---- prompt picker -----------------------------------------------------------------------------
@@ -254,6 +244,33 @@ function Destination({ name, schema, value, onChange, path, required, errors, di
   return <SchemaField name={name} schema={schema} value={value} onChange={onChange} path={path} required={required} errors={errors} disabled={disabled} />;
 }
 
+/** One of the schema's enum values, each shown by its translation where there is one; `empty` offers none. */
+function EnumField({ id, label, help, error, required, empty, values, value, onChange }: { id: string; label: string; help: string; error: string; required?: boolean; empty?: string; values: string[]; value: string; onChange(v: string): void }) {
+  const { t, has } = useI18n();
+  return (
+    <Field id={id} label={label} help={help} error={error} required={required}>
+      <select {...aria(id, true, error)} value={value} onChange={(e) => onChange(e.target.value)}>
+        {empty !== undefined ? <option value="">{empty}</option> : null}
+        {values.map((v) => (
+          <option key={v} value={v}>
+            {has(`enum.${v}`) ? t(`enum.${v}`) : v}
+          </option>
+        ))}
+      </select>
+    </Field>
+  );
+}
+
+/** The remove button at the end of a list row. */
+function RemoveRow({ label, onClick }: { label: string; onClick(): void }) {
+  const { t } = useI18n();
+  return (
+    <button type="button" className="link danger row-remove" onClick={onClick} aria-label={label}>
+      {t('form.remove')}
+    </button>
+  );
+}
+
 function Facts({ rows }: { rows: [string, ReactNode][] }) {
   return (
     <dl className="facts wizard-review">
@@ -267,17 +284,140 @@ function Facts({ rows }: { rows: [string, ReactNode][] }) {
   );
 }
 
-function WizardFrame({ testid, list, title, labels, steps, busy, done, children }: { testid: string; list: string; title: string; labels: { id: string; label: string }[]; steps: ReturnType<typeof useSteps>; busy: boolean; done: boolean; children: ReactNode }) {
+/** What sets the IVR wizard apart from the queue wizard, besides the contents of their steps. */
+interface WizardKind {
+  /** The collection: POST path, crumbs, the list the result links to. */
+  list: 'ivrs' | 'queues';
+  /** Texts under inbound.<area> (steps.<id>, <id>Title, <id>Intro, create, created, done*); page title nav.<area>. */
+  area: 'ivrWizard' | 'queueWizard';
+  /** data-testid of the page; of each step `${testid}-step-<id>` and of the result `${testid}-done`. */
+  page: string;
+  testid: string;
+  /** Prefix of the field ids. */
+  idp: string;
+  steps: readonly string[];
+  stepOf(path: string): number;
+}
+
+/**
+ * The state both inbound wizards keep (steps, errors, schema, the final POST) and the checks they
+ * share. The first step is always the identity (name, number) and the last the review.
+ */
+function useInboundWizard(kind: WizardKind) {
+  const { t } = useI18n();
+  const applied = useApplyToast();
+  const steps = useSteps(kind.steps.length);
+  const { errors, local, summary } = useLocalErrors();
+  const { schema, error: schemaError } = useBodySchema(`/${kind.list}`);
+  const { busy, created, whileBusy, create } = useWizardCreate(errors, steps, kind.stepOf);
+  const labels = kind.steps.map((id) => ({ id, label: t(`inbound.${kind.area}.steps.${id}`) }));
+
+  const identityNext = async (d: { name: string; number: string }) => {
+    errors.clear();
+    const name = d.name.trim();
+    const bad: FieldError[] = [];
+    if (!NAME_RE.test(name)) bad.push({ path: 'name', message: t('inbound.wizard.nameInvalid') });
+    if (d.number.trim() && !NUMBER_RE.test(d.number.trim())) bad.push({ path: 'number', message: t('inbound.wizard.numberInvalid') });
+    if (bad.length) return local(bad);
+    // Say at once that the name is taken, rather than after the other steps.
+    await whileBusy(async () => {
+      if (await nameFree(kind.list, name)) steps.next();
+      else local([{ path: 'name', message: t('inbound.wizard.nameTaken', { name }) }]);
+    });
+  };
+  /** Leaves the step when its checks found nothing, else shows what they found next to the fields. */
+  const nextIf = (bad: FieldError[]) => {
+    errors.clear();
+    if (bad.length) local(bad);
+    else steps.next();
+  };
+  const finish = (body: Item) => create(`/${kind.list}`, body, (r) => applied(r, t(`inbound.${kind.area}.created`, { name: String(r.item.name) })));
+  return { kind, steps, labels, focus: steps.reached > 0, errors, at: errors.at, summary, schema, schemaError, busy, created, identityNext, nextIf, finish };
+}
+type InboundWizard = ReturnType<typeof useInboundWizard>;
+
+/** The page of an inbound wizard; until the schema is there, its loading state (or why it failed). */
+function InboundFrame({ w, ready, children }: { w: InboundWizard; ready: boolean; children?: ReactNode }) {
   const { t } = useI18n();
   return (
-    <section className="page wizard-page" aria-labelledby="page-title" data-testid={testid}>
-      <p className="crumbs no-print">
-        <Link to={`/${list}`}>{t(`nav.${list}`)}</Link> /
-      </p>
-      <h1 id="page-title">{title}</h1>
-      <Stepper steps={labels} current={steps.current} reached={done ? steps.current : steps.reached} onSelect={done ? undefined : steps.go} label={t('inbound.wizard.steps')} disabled={busy} />
+    <WizardFrame testid={w.kind.page} list={w.kind.list} title={t(`nav.${w.kind.area}`)} labels={w.labels} stepsLabel={t('inbound.wizard.steps')} steps={w.steps} busy={w.busy || !ready} done={!!w.created}>
+      {ready ? (
+        children
+      ) : w.schemaError ? (
+        <div className="form-error" role="alert">
+          {w.schemaError}
+        </div>
+      ) : (
+        <p aria-busy="true">{t('common.loading')}</p>
+      )}
+    </WizardFrame>
+  );
+}
+
+/** One step: its title and intro, the error summary, the fields, Back (but on the first) and Next or Create. */
+function InboundStep({ w, id, onSubmit, children }: { w: InboundWizard; id: string; onSubmit(): void | Promise<void>; children: ReactNode }) {
+  const { t } = useI18n();
+  const { kind, steps } = w;
+  const review = id === 'review';
+  return (
+    <StepPanel testid={`${kind.testid}-step-${id}`} title={t(`inbound.${kind.area}.${id}Title`)} intro={<p>{t(review ? 'inbound.wizard.reviewIntro' : `inbound.${kind.area}.${id}Intro`)}</p>} onSubmit={onSubmit} focus={w.focus}>
+      {w.summary}
       {children}
-    </section>
+      <StepNav prefix="wizard" onBack={steps.current > 0 ? steps.back : undefined} busy={w.busy} finish={review} nextLabel={review ? t(`inbound.${kind.area}.create`) : undefined} />
+    </StepPanel>
+  );
+}
+
+/** Name, number, what the caller passes (`children`), description: the fields of the identity step. */
+function IdentityFields({ w, draft, set, children }: { w: InboundWizard; draft: { name: string; number: string; description: string }; set(p: Partial<{ name: string; number: string; description: string }>): void; children?: ReactNode }) {
+  const { t } = useI18n();
+  const { at } = w;
+  const id = (f: string) => `${w.kind.idp}-${f}`;
+  return (
+    <>
+      <Field id={id('name')} label={t('field.name')} help={t('inbound.wizard.nameHelp')} error={at('name')} required>
+        <input {...aria(id('name'), true, at('name'))} type="text" className="mono" autoComplete="off" spellCheck={false} value={draft.name} onChange={(e) => set({ name: e.target.value })} />
+      </Field>
+      <Field id={id('number')} label={t('field.number')} help={t('inbound.wizard.numberHelp')} error={at('number')}>
+        <input {...aria(id('number'), true, at('number'))} type="text" inputMode="numeric" className="mono" autoComplete="off" value={draft.number} onChange={(e) => set({ number: e.target.value })} />
+      </Field>
+      {children}
+      <Field id={id('description')} label={t('field.description')} error={at('description')}>
+        <input {...aria(id('description'), false, at('description'))} type="text" maxLength={128} value={draft.description} onChange={(e) => set({ description: e.target.value })} />
+      </Field>
+    </>
+  );
+}
+
+/** The first rows of a review: name and number as they will be saved. */
+function identityFacts(t: (k: string) => string, d: { name: string; number: string }, none: ReactNode): [string, ReactNode][] {
+  return [
+    [t('field.name'), <span className="mono">{d.name.trim()}</span>],
+    [t('field.number'), d.number.trim() ? <span className="mono">{d.number.trim()}</span> : none],
+  ];
+}
+
+/** What was made, how to reach it (`children` adds to that), and where to go next. */
+function DonePanel({ w, item, children }: { w: InboundWizard; item: Item; children?: ReactNode }) {
+  const { t } = useI18n();
+  const { list, area } = w.kind;
+  const name = String(item.name);
+  return (
+    <ResultPanel testid={`${w.kind.testid}-done`} title={t(`inbound.${area}.doneTitle`, { name })}>
+      <p>{item.number ? t(`inbound.${area}.doneNumber`, { number: String(item.number) }) : t(`inbound.${area}.doneNoNumber`)}</p>
+      {children}
+      <div className="form-actions no-print">
+        <Link to={`/${list}/${enc(name)}`} className="button" data-testid="wizard-open">
+          {t('inbound.wizard.open', { name })}
+        </Link>
+        <Link to="/inbound-routes/new" className="button">
+          {t('inbound.wizard.newRoute')}
+        </Link>
+        <button type="button" className="primary" onClick={() => navigate(`/${list}`)}>
+          {t('inbound.wizard.done')}
+        </button>
+      </div>
+    </ResultPanel>
   );
 }
 
@@ -327,49 +467,23 @@ export function ivrStepOf(path: string): number {
 }
 
 const IVR_STEPS = ['identity', 'greeting', 'options', 'behaviour', 'review'] as const;
+const IVR: WizardKind = { list: 'ivrs', area: 'ivrWizard', page: 'ivr-wizard', testid: 'ivrwiz', idp: 'iw', steps: IVR_STEPS, stepOf: ivrStepOf };
 
 export function IvrWizard() {
   const { t, has } = useI18n();
-  const applied = useApplyToast();
-  const steps = useSteps(IVR_STEPS.length);
-  const { errors, local, summary } = useLocalErrors();
-  const { schema, error: schemaError } = useBodySchema('/ivrs');
+  const w = useInboundWizard(IVR);
+  const { steps, errors, at } = w;
   const [draft, setDraft] = useState<IvrDraft>(emptyIvr);
-  const [busy, setBusy] = useState(false);
-  const [created, setCreated] = useState<Item | null>(null);
   const set = (p: Partial<IvrDraft>) => setDraft((d) => ({ ...d, ...p }));
-  const labels = IVR_STEPS.map((id) => ({ id, label: t(`inbound.ivrWizard.steps.${id}`) }));
-  const focus = steps.reached > 0;
-  const at = errors.at;
-  const props = schema?.properties ?? {};
+  const props = w.schema?.properties ?? {};
   const optionDest = props.options?.items?.properties?.destination;
   const languages = (props.language?.enum as string[] | undefined) ?? [];
 
-  const identityNext = async () => {
-    errors.clear();
-    const bad: FieldError[] = [];
-    if (!NAME_RE.test(draft.name.trim())) bad.push({ path: 'name', message: t('inbound.wizard.nameInvalid') });
-    if (draft.number.trim() && !NUMBER_RE.test(draft.number.trim())) bad.push({ path: 'number', message: t('inbound.wizard.numberInvalid') });
-    if (bad.length) return local(bad);
-    setBusy(true);
-    try {
-      // Say at once that the name is taken, rather than after four more steps.
-      if (await nameFree('ivrs', draft.name.trim())) steps.next();
-      else local([{ path: 'name', message: t('inbound.wizard.nameTaken', { name: draft.name.trim() }) }]);
-    } catch (err) {
-      errors.take(err);
-    } finally {
-      setBusy(false);
-    }
-  };
   const greetingNext = () => {
-    errors.clear();
     const p = promptProblem(t, draft.greeting, false);
-    if (p) return local([{ path: 'greeting', message: p }]);
-    steps.next();
+    w.nextIf(p ? [{ path: 'greeting', message: p }] : []);
   };
   const optionsNext = () => {
-    errors.clear();
     const bad: FieldError[] = [];
     const seen = new Set<string>();
     draft.options.forEach((o, i) => {
@@ -377,35 +491,16 @@ export function IvrWizard() {
       seen.add(o.key);
       if (destinationMissing(o.destination)) bad.push({ path: `options[${i}].destination`, message: t('inbound.wizard.chooseDestination') });
     });
-    if (bad.length) return local(bad);
-    steps.next();
+    w.nextIf(bad);
   };
   const behaviourNext = () => {
-    errors.clear();
     const bad: FieldError[] = [];
     if (!intIn(draft.timeout, 1, 60)) bad.push({ path: 'timeout', message: t('inbound.wizard.range', { min: 1, max: 60 }) });
     if (!intIn(draft.retries, 0, 9)) bad.push({ path: 'retries', message: t('inbound.wizard.range', { min: 0, max: 9 }) });
     const ip = promptProblem(t, draft.invalidPrompt, true);
     if (ip) bad.push({ path: 'invalidPrompt', message: ip });
     if (destinationMissing(draft.fallback)) bad.push({ path: 'fallback', message: t('inbound.wizard.chooseDestination') });
-    if (bad.length) return local(bad);
-    steps.next();
-  };
-  const create = async () => {
-    errors.clear();
-    setBusy(true);
-    try {
-      const r = await api.post<WriteResult>('/ivrs', ivrBody(draft));
-      setCreated(r.item);
-      applied(r, t('inbound.ivrWizard.created', { name: String(r.item.name) }));
-    } catch (err) {
-      errors.take(err);
-      // Back to the step whose field the API complained about.
-      const first = err instanceof ApiError ? err.fields[0] : undefined;
-      if (first) steps.go(ivrStepOf(first.path));
-    } finally {
-      setBusy(false);
-    }
+    w.nextIf(bad);
   };
   const addOption = () => {
     const used = new Set(draft.options.map((o) => o.key));
@@ -414,78 +509,33 @@ export function IvrWizard() {
   };
   const setOption = (i: number, p: Partial<IvrDraft['options'][number]>) => set({ options: draft.options.map((o, j) => (j === i ? { ...o, ...p } : o)) });
 
-  if (!schema)
-    return (
-      <WizardFrame testid="ivr-wizard" list="ivrs" title={t('nav.ivrWizard')} labels={labels} steps={steps} busy done={false}>
-        {schemaError ? (
-          <div className="form-error" role="alert">
-            {schemaError}
-          </div>
-        ) : (
-          <p aria-busy="true">{t('common.loading')}</p>
-        )}
-      </WizardFrame>
-    );
+  if (!w.schema) return <InboundFrame w={w} ready={false} />;
 
   const id = IVR_STEPS[steps.current];
   let body: ReactNode = null;
-  if (created) {
-    const name = String(created.name);
+  if (w.created)
     body = (
-      <ResultPanel testid="ivrwiz-done" title={t('inbound.ivrWizard.doneTitle', { name })}>
-        <p>{created.number ? t('inbound.ivrWizard.doneNumber', { number: String(created.number) }) : t('inbound.ivrWizard.doneNoNumber')}</p>
+      <DonePanel w={w} item={w.created}>
         <p className="help">{t('inbound.ivrWizard.doneRoute')}</p>
-        <div className="form-actions no-print">
-          <Link to={`/ivrs/${enc(name)}`} className="button" data-testid="wizard-open">
-            {t('inbound.wizard.open', { name })}
-          </Link>
-          <Link to="/inbound-routes/new" className="button">
-            {t('inbound.wizard.newRoute')}
-          </Link>
-          <button type="button" className="primary" onClick={() => navigate('/ivrs')}>
-            {t('inbound.wizard.done')}
-          </button>
-        </div>
-      </ResultPanel>
+      </DonePanel>
     );
-  } else if (id === 'identity')
+  else if (id === 'identity')
     body = (
-      <StepPanel testid="ivrwiz-step-identity" title={t('inbound.ivrWizard.identityTitle')} intro={<p>{t('inbound.ivrWizard.identityIntro')}</p>} onSubmit={identityNext} focus={focus}>
-        {summary}
-        <Field id="iw-name" label={t('field.name')} help={t('inbound.wizard.nameHelp')} error={at('name')} required>
-          <input {...aria('iw-name', true, at('name'))} type="text" className="mono" autoComplete="off" spellCheck={false} value={draft.name} onChange={(e) => set({ name: e.target.value })} />
-        </Field>
-        <Field id="iw-number" label={t('field.number')} help={t('inbound.wizard.numberHelp')} error={at('number')}>
-          <input {...aria('iw-number', true, at('number'))} type="text" inputMode="numeric" className="mono" autoComplete="off" value={draft.number} onChange={(e) => set({ number: e.target.value })} />
-        </Field>
-        <Field id="iw-language" label={t('field.language')} help={t('inbound.ivrWizard.languageHelp')} error={at('language')}>
-          <select {...aria('iw-language', true, at('language'))} value={draft.language} onChange={(e) => set({ language: e.target.value })}>
-            <option value="">{t('inbound.ivrWizard.callersLanguage')}</option>
-            {languages.map((l) => (
-              <option key={l} value={l}>
-                {has(`enum.${l}`) ? t(`enum.${l}`) : l}
-              </option>
-            ))}
-          </select>
-        </Field>
-        <Field id="iw-description" label={t('field.description')} error={at('description')}>
-          <input {...aria('iw-description', false, at('description'))} type="text" maxLength={128} value={draft.description} onChange={(e) => set({ description: e.target.value })} />
-        </Field>
-        <StepNav prefix="wizard" busy={busy} />
-      </StepPanel>
+      <InboundStep w={w} id="identity" onSubmit={() => w.identityNext(draft)}>
+        <IdentityFields w={w} draft={draft} set={set}>
+          <EnumField id="iw-language" label={t('field.language')} help={t('inbound.ivrWizard.languageHelp')} error={at('language')} empty={t('inbound.ivrWizard.callersLanguage')} values={languages} value={draft.language} onChange={(v) => set({ language: v })} />
+        </IdentityFields>
+      </InboundStep>
     );
   else if (id === 'greeting')
     body = (
-      <StepPanel testid="ivrwiz-step-greeting" title={t('inbound.ivrWizard.greetingTitle')} intro={<p>{t('inbound.ivrWizard.greetingIntro')}</p>} onSubmit={greetingNext} focus={focus}>
-        {summary}
-        <PromptPicker id="iw-greeting" label={t('field.greeting')} value={draft.greeting} onChange={(v) => set({ greeting: v })} error={at('greeting')} disabled={busy} />
-        <StepNav prefix="wizard" onBack={steps.back} busy={busy} />
-      </StepPanel>
+      <InboundStep w={w} id="greeting" onSubmit={greetingNext}>
+        <PromptPicker id="iw-greeting" label={t('field.greeting')} value={draft.greeting} onChange={(v) => set({ greeting: v })} error={at('greeting')} disabled={w.busy} />
+      </InboundStep>
     );
   else if (id === 'options')
     body = (
-      <StepPanel testid="ivrwiz-step-options" title={t('inbound.ivrWizard.optionsTitle')} intro={<p>{t('inbound.ivrWizard.optionsIntro')}</p>} onSubmit={optionsNext} focus={focus}>
-        {summary}
+      <InboundStep w={w} id="options" onSubmit={optionsNext}>
         {draft.options.length ? (
           <ol className="wiz-rows" data-testid="ivr-options">
             {draft.options.map((o, i) => (
@@ -504,9 +554,7 @@ export function IvrWizard() {
                 <div className="w-dest">
                   <Destination name="destination" schema={optionDest} value={o.destination} onChange={(v) => setOption(i, { destination: v })} path={`options[${i}].destination`} required errors={errors.fields} />
                 </div>
-                <button type="button" className="link danger row-remove" onClick={() => set({ options: draft.options.filter((_, j) => j !== i) })} aria-label={t('inbound.ivrWizard.removeKey', { key: o.key })}>
-                  {t('form.remove')}
-                </button>
+                <RemoveRow label={t('inbound.ivrWizard.removeKey', { key: o.key })} onClick={() => set({ options: draft.options.filter((_, j) => j !== i) })} />
               </li>
             ))}
           </ol>
@@ -516,44 +564,27 @@ export function IvrWizard() {
         <button type="button" onClick={addOption} disabled={draft.options.length >= IVR_KEYS.length} data-testid="ivr-add-option">
           {t('inbound.ivrWizard.addOption')}
         </button>
-        <StepNav prefix="wizard" onBack={steps.back} busy={busy} />
-      </StepPanel>
+      </InboundStep>
     );
   else if (id === 'behaviour')
     body = (
-      <StepPanel testid="ivrwiz-step-behaviour" title={t('inbound.ivrWizard.behaviourTitle')} intro={<p>{t('inbound.ivrWizard.behaviourIntro')}</p>} onSubmit={behaviourNext} focus={focus}>
-        {summary}
+      <InboundStep w={w} id="behaviour" onSubmit={behaviourNext}>
         <div className="field-row">
-          <Field id="iw-timeout" label={t('field.timeout')} help={t('inbound.ivrWizard.timeoutHelp')} error={at('timeout')} required>
-            <input {...aria('iw-timeout', true, at('timeout'))} type="number" min={1} max={60} inputMode="numeric" value={draft.timeout} onChange={(e) => set({ timeout: e.target.value })} />
-          </Field>
-          <Field id="iw-retries" label={t('field.retries')} help={t('inbound.ivrWizard.retriesHelp')} error={at('retries')} required>
-            <input {...aria('iw-retries', true, at('retries'))} type="number" min={0} max={9} inputMode="numeric" value={draft.retries} onChange={(e) => set({ retries: e.target.value })} />
-          </Field>
+          <NumberField id="iw-timeout" label={t('field.timeout')} help={t('inbound.ivrWizard.timeoutHelp')} error={at('timeout')} min={1} max={60} value={draft.timeout} onChange={(v) => set({ timeout: v })} />
+          <NumberField id="iw-retries" label={t('field.retries')} help={t('inbound.ivrWizard.retriesHelp')} error={at('retries')} min={0} max={9} value={draft.retries} onChange={(v) => set({ retries: v })} />
         </div>
-        <PromptPicker id="iw-invalid" label={t('field.invalidPrompt')} help={t('inbound.ivrWizard.invalidHelp')} value={draft.invalidPrompt} onChange={(v) => set({ invalidPrompt: v })} optional error={at('invalidPrompt')} disabled={busy} />
-        <div className="field check-field">
-          <label className="check" htmlFor="iw-direct">
-            <input id="iw-direct" type="checkbox" checked={draft.directDial} aria-describedby="iw-direct-help" onChange={(e) => set({ directDial: e.target.checked })} />
-            {t('field.directDial')}
-          </label>
-          <div className="help" id="iw-direct-help">
-            {t('inbound.ivrWizard.directDialHelp')}
-          </div>
-        </div>
+        <PromptPicker id="iw-invalid" label={t('field.invalidPrompt')} help={t('inbound.ivrWizard.invalidHelp')} value={draft.invalidPrompt} onChange={(v) => set({ invalidPrompt: v })} optional error={at('invalidPrompt')} disabled={w.busy} />
+        <CheckField id="iw-direct" label={t('field.directDial')} help={t('inbound.ivrWizard.directDialHelp')} checked={draft.directDial} onChange={(v) => set({ directDial: v })} />
         <Destination name="fallback" schema={props.fallback} value={draft.fallback} onChange={(v) => set({ fallback: v })} path="fallback" required errors={errors.fields} />
-        <StepNav prefix="wizard" onBack={steps.back} busy={busy} />
-      </StepPanel>
+      </InboundStep>
     );
   else {
     const none = <span className="muted">{t('form.none')}</span>;
     body = (
-      <StepPanel testid="ivrwiz-step-review" title={t('inbound.ivrWizard.reviewTitle')} intro={<p>{t('inbound.wizard.reviewIntro')}</p>} onSubmit={create} focus={focus}>
-        {summary}
+      <InboundStep w={w} id="review" onSubmit={() => w.finish(ivrBody(draft))}>
         <Facts
           rows={[
-            [t('field.name'), <span className="mono">{draft.name.trim()}</span>],
-            [t('field.number'), draft.number.trim() ? <span className="mono">{draft.number.trim()}</span> : none],
+            ...identityFacts(t, draft, none),
             [t('field.language'), draft.language ? t(`enum.${draft.language}`) : t('inbound.ivrWizard.callersLanguage')],
             [t('field.greeting'), promptText(t, draft.greeting)],
             [
@@ -577,14 +608,13 @@ export function IvrWizard() {
             [t('field.fallback'), destinationText(t, has, draft.fallback)],
           ]}
         />
-        <StepNav prefix="wizard" onBack={steps.back} busy={busy} finish nextLabel={t('inbound.ivrWizard.create')} />
-      </StepPanel>
+      </InboundStep>
     );
   }
   return (
-    <WizardFrame testid="ivr-wizard" list="ivrs" title={t('nav.ivrWizard')} labels={labels} steps={steps} busy={busy} done={!!created}>
+    <InboundFrame w={w} ready>
       {body}
-    </WizardFrame>
+    </InboundFrame>
   );
 }
 
@@ -711,9 +741,7 @@ function MemberRows({ which, list, onChange, at }: { which: 'members' | 'dynamic
                     <input {...aria(`${id}-pen`, false, at(`${base}.penalty`))} type="number" min={0} max={100} inputMode="numeric" value={m.penalty} onChange={(e) => setAt(i, { penalty: e.target.value })} />
                   </Field>
                 </div>
-                <button type="button" className="link danger row-remove" onClick={() => onChange(list.filter((_, j) => j !== i))} aria-label={t('form.removeWhat', { what: m.extension || `${t('field.extension')} ${i + 1}` })}>
-                  {t('form.remove')}
-                </button>
+                <RemoveRow label={t('form.removeWhat', { what: m.extension || `${t('field.extension')} ${i + 1}` })} onClick={() => onChange(list.filter((_, j) => j !== i))} />
               </li>
             );
           })}
@@ -728,57 +756,24 @@ function MemberRows({ which, list, onChange, at }: { which: 'members' | 'dynamic
   );
 }
 
+const QUEUE: WizardKind = { list: 'queues', area: 'queueWizard', page: 'queue-wizard', testid: 'queuewiz', idp: 'qw', steps: QUEUE_STEPS, stepOf: queueStepOf };
+
 export function QueueWizard() {
   const { t, has } = useI18n();
   const { can } = useSession();
-  const applied = useApplyToast();
-  const steps = useSteps(QUEUE_STEPS.length);
-  const { errors, local, summary } = useLocalErrors();
-  const { schema, error: schemaError } = useBodySchema('/queues');
+  const w = useInboundWizard(QUEUE);
+  const { steps, errors, at, schema } = w;
   const [draft, setDraft] = useState<QueueDraft | null>(null);
-  const [busy, setBusy] = useState(false);
-  const [created, setCreated] = useState<Item | null>(null);
   useEffect(() => {
     if (schema) setDraft((d) => d ?? emptyQueue(schema));
   }, [schema]);
   const set = (p: Partial<QueueDraft>) => setDraft((d) => (d ? { ...d, ...p } : d));
-  const labels = QUEUE_STEPS.map((id) => ({ id, label: t(`inbound.queueWizard.steps.${id}`) }));
-  const focus = steps.reached > 0;
-  const at = errors.at;
   const props = schema?.properties ?? {};
   const strategies = (props.strategy?.enum as string[] | undefined) ?? [];
 
-  if (!schema || !draft)
-    return (
-      <WizardFrame testid="queue-wizard" list="queues" title={t('nav.queueWizard')} labels={labels} steps={steps} busy done={false}>
-        {schemaError ? (
-          <div className="form-error" role="alert">
-            {schemaError}
-          </div>
-        ) : (
-          <p aria-busy="true">{t('common.loading')}</p>
-        )}
-      </WizardFrame>
-    );
+  if (!schema || !draft) return <InboundFrame w={w} ready={false} />;
 
-  const identityNext = async () => {
-    errors.clear();
-    const bad: FieldError[] = [];
-    if (!NAME_RE.test(draft.name.trim())) bad.push({ path: 'name', message: t('inbound.wizard.nameInvalid') });
-    if (draft.number.trim() && !NUMBER_RE.test(draft.number.trim())) bad.push({ path: 'number', message: t('inbound.wizard.numberInvalid') });
-    if (bad.length) return local(bad);
-    setBusy(true);
-    try {
-      if (await nameFree('queues', draft.name.trim())) steps.next();
-      else local([{ path: 'name', message: t('inbound.wizard.nameTaken', { name: draft.name.trim() }) }]);
-    } catch (err) {
-      errors.take(err);
-    } finally {
-      setBusy(false);
-    }
-  };
   const membersNext = () => {
-    errors.clear();
     const bad: FieldError[] = [];
     const seen = new Set<string>();
     for (const which of ['members', 'dynamicMembers'] as const)
@@ -791,11 +786,9 @@ export function QueueWizard() {
       });
     if (!intIn(draft.memberRingTime, 5, 120)) bad.push({ path: 'memberRingTime', message: t('inbound.wizard.range', { min: 5, max: 120 }) });
     if (!intIn(draft.wrapUpTime, 0, 600)) bad.push({ path: 'wrapUpTime', message: t('inbound.wizard.range', { min: 0, max: 600 }) });
-    if (bad.length) return local(bad);
-    steps.next();
+    w.nextIf(bad);
   };
   const experienceNext = () => {
-    errors.clear();
     const bad: FieldError[] = [];
     if (!intIn(draft.announceFrequency, 0, 600)) bad.push({ path: 'announceFrequency', message: t('inbound.wizard.range', { min: 0, max: 600 }) });
     const pp = promptProblem(t, draft.periodicAnnouncement, true);
@@ -803,105 +796,37 @@ export function QueueWizard() {
     if (draft.periodicAnnouncement && !intIn(draft.periodicFrequency, 10, 600)) bad.push({ path: 'periodicFrequency', message: t('inbound.wizard.range', { min: 10, max: 600 }) });
     const ap = promptProblem(t, draft.agentAnnouncement, true);
     if (ap) bad.push({ path: 'agentAnnouncement', message: ap });
-    if (bad.length) return local(bad);
-    steps.next();
+    w.nextIf(bad);
   };
   const limitsNext = () => {
-    errors.clear();
     const bad: FieldError[] = [];
     if (!intIn(draft.maxWait, 0, 7200)) bad.push({ path: 'maxWait', message: t('inbound.wizard.range', { min: 0, max: 7200 }) });
     if (!intIn(draft.maxLength, 0, 1000)) bad.push({ path: 'maxLength', message: t('inbound.wizard.range', { min: 0, max: 1000 }) });
     if (destinationMissing(draft.timeoutDestination)) bad.push({ path: 'timeoutDestination', message: t('inbound.wizard.chooseDestination') });
     if (draft.fullDestination !== undefined && destinationMissing(draft.fullDestination)) bad.push({ path: 'fullDestination', message: t('inbound.wizard.chooseDestination') });
     if (draft.openHours.trim() && !NAME_RE.test(draft.openHours.trim())) bad.push({ path: 'openHours', message: t('inbound.wizard.nameInvalid') });
-    if (bad.length) return local(bad);
-    steps.next();
-  };
-  const create = async () => {
-    errors.clear();
-    setBusy(true);
-    try {
-      const r = await api.post<WriteResult>('/queues', queueBody(draft));
-      setCreated(r.item);
-      applied(r, t('inbound.queueWizard.created', { name: String(r.item.name) }));
-    } catch (err) {
-      errors.take(err);
-      const first = err instanceof ApiError ? err.fields[0] : undefined;
-      if (first) steps.go(queueStepOf(first.path));
-    } finally {
-      setBusy(false);
-    }
+    w.nextIf(bad);
   };
 
-  const num = (key: keyof QueueDraft, min: number, max: number, help?: string) => (
-    <Field id={`qw-${key}`} label={t(`field.${key}`)} help={help} error={at(key)} required>
-      <input {...aria(`qw-${key}`, !!help, at(key))} type="number" min={min} max={max} inputMode="numeric" value={String(draft[key])} onChange={(e) => set({ [key]: e.target.value } as Partial<QueueDraft>)} />
-    </Field>
-  );
-  const check = (key: keyof QueueDraft, help?: string) => (
-    <div className="field check-field">
-      <label className="check" htmlFor={`qw-${key}`}>
-        <input id={`qw-${key}`} type="checkbox" checked={draft[key] === true} aria-describedby={help ? `qw-${key}-help` : undefined} onChange={(e) => set({ [key]: e.target.checked } as Partial<QueueDraft>)} />
-        {t(`field.${key}`)}
-      </label>
-      {help ? (
-        <div className="help" id={`qw-${key}-help`}>
-          {help}
-        </div>
-      ) : null}
-    </div>
-  );
+  type NumKey = 'memberRingTime' | 'wrapUpTime' | 'announceFrequency' | 'periodicFrequency' | 'maxWait' | 'maxLength';
+  type CheckKey = 'autoPause' | 'announcePosition' | 'announceHoldTime' | 'joinEmpty';
+  const num = (key: NumKey, min: number, max: number, help?: string) => <NumberField id={`qw-${key}`} label={t(`field.${key}`)} help={help} error={at(key)} min={min} max={max} value={draft[key]} onChange={(v) => set({ [key]: v })} />;
+  const check = (key: CheckKey, help?: string) => <CheckField id={`qw-${key}`} label={t(`field.${key}`)} help={help} checked={draft[key]} onChange={(v) => set({ [key]: v })} />;
 
   const id = QUEUE_STEPS[steps.current];
   let body: ReactNode = null;
-  if (created) {
-    const name = String(created.name);
+  if (w.created)
+    body = <DonePanel w={w} item={w.created}>{draft.dynamicMembers.length ? <p className="help">{t('inbound.queueWizard.doneDynamic')}</p> : null}</DonePanel>;
+  else if (id === 'identity')
     body = (
-      <ResultPanel testid="queuewiz-done" title={t('inbound.queueWizard.doneTitle', { name })}>
-        <p>{created.number ? t('inbound.queueWizard.doneNumber', { number: String(created.number) }) : t('inbound.queueWizard.doneNoNumber')}</p>
-        {draft.dynamicMembers.length ? <p className="help">{t('inbound.queueWizard.doneDynamic')}</p> : null}
-        <div className="form-actions no-print">
-          <Link to={`/queues/${enc(name)}`} className="button" data-testid="wizard-open">
-            {t('inbound.wizard.open', { name })}
-          </Link>
-          <Link to="/inbound-routes/new" className="button">
-            {t('inbound.wizard.newRoute')}
-          </Link>
-          <button type="button" className="primary" onClick={() => navigate('/queues')}>
-            {t('inbound.wizard.done')}
-          </button>
-        </div>
-      </ResultPanel>
-    );
-  } else if (id === 'identity')
-    body = (
-      <StepPanel testid="queuewiz-step-identity" title={t('inbound.queueWizard.identityTitle')} intro={<p>{t('inbound.queueWizard.identityIntro')}</p>} onSubmit={identityNext} focus={focus}>
-        {summary}
-        <Field id="qw-name" label={t('field.name')} help={t('inbound.wizard.nameHelp')} error={at('name')} required>
-          <input {...aria('qw-name', true, at('name'))} type="text" className="mono" autoComplete="off" spellCheck={false} value={draft.name} onChange={(e) => set({ name: e.target.value })} />
-        </Field>
-        <Field id="qw-number" label={t('field.number')} help={t('inbound.wizard.numberHelp')} error={at('number')}>
-          <input {...aria('qw-number', true, at('number'))} type="text" inputMode="numeric" className="mono" autoComplete="off" value={draft.number} onChange={(e) => set({ number: e.target.value })} />
-        </Field>
-        <Field id="qw-description" label={t('field.description')} error={at('description')}>
-          <input {...aria('qw-description', false, at('description'))} type="text" maxLength={128} value={draft.description} onChange={(e) => set({ description: e.target.value })} />
-        </Field>
-        <StepNav prefix="wizard" busy={busy} />
-      </StepPanel>
+      <InboundStep w={w} id="identity" onSubmit={() => w.identityNext(draft)}>
+        <IdentityFields w={w} draft={draft} set={set} />
+      </InboundStep>
     );
   else if (id === 'members')
     body = (
-      <StepPanel testid="queuewiz-step-members" title={t('inbound.queueWizard.membersTitle')} intro={<p>{t('inbound.queueWizard.membersIntro')}</p>} onSubmit={membersNext} focus={focus}>
-        {summary}
-        <Field id="qw-strategy" label={t('field.strategy')} help={t(`inbound.queueWizard.strategyHelp`)} error={at('strategy')} required>
-          <select {...aria('qw-strategy', true, at('strategy'))} value={draft.strategy} onChange={(e) => set({ strategy: e.target.value })}>
-            {strategies.map((s) => (
-              <option key={s} value={s}>
-                {has(`enum.${s}`) ? t(`enum.${s}`) : s}
-              </option>
-            ))}
-          </select>
-        </Field>
+      <InboundStep w={w} id="members" onSubmit={membersNext}>
+        <EnumField id="qw-strategy" label={t('field.strategy')} help={t('inbound.queueWizard.strategyHelp')} error={at('strategy')} required values={strategies} value={draft.strategy} onChange={(v) => set({ strategy: v })} />
         <MemberRows which="members" list={draft.members} onChange={(l) => set({ members: l })} at={at} />
         <MemberRows which="dynamicMembers" list={draft.dynamicMembers} onChange={(l) => set({ dynamicMembers: l })} at={at} />
         {!draft.members.length && !draft.dynamicMembers.length ? <p className="help">{t('inbound.queueWizard.noMembers')}</p> : null}
@@ -910,26 +835,22 @@ export function QueueWizard() {
           {num('wrapUpTime', 0, 600, t('inbound.queueWizard.wrapUpTimeHelp'))}
         </div>
         {check('autoPause', t('inbound.queueWizard.autoPauseHelp'))}
-        <StepNav prefix="wizard" onBack={steps.back} busy={busy} />
-      </StepPanel>
+      </InboundStep>
     );
   else if (id === 'experience')
     body = (
-      <StepPanel testid="queuewiz-step-experience" title={t('inbound.queueWizard.experienceTitle')} intro={<p>{t('inbound.queueWizard.experienceIntro')}</p>} onSubmit={experienceNext} focus={focus}>
-        {summary}
+      <InboundStep w={w} id="experience" onSubmit={experienceNext}>
         {num('announceFrequency', 0, 600, t('inbound.queueWizard.announceFrequencyHelp'))}
         {check('announcePosition')}
         {check('announceHoldTime')}
-        <PromptPicker id="qw-periodic" label={t('field.periodicAnnouncement')} help={t('inbound.queueWizard.periodicHelp')} value={draft.periodicAnnouncement} onChange={(v) => set({ periodicAnnouncement: v })} optional error={at('periodicAnnouncement')} disabled={busy} />
+        <PromptPicker id="qw-periodic" label={t('field.periodicAnnouncement')} help={t('inbound.queueWizard.periodicHelp')} value={draft.periodicAnnouncement} onChange={(v) => set({ periodicAnnouncement: v })} optional error={at('periodicAnnouncement')} disabled={w.busy} />
         {draft.periodicAnnouncement ? num('periodicFrequency', 10, 600) : null}
-        <PromptPicker id="qw-agent" label={t('field.agentAnnouncement')} help={t('inbound.queueWizard.agentHelp')} value={draft.agentAnnouncement} onChange={(v) => set({ agentAnnouncement: v })} optional error={at('agentAnnouncement')} disabled={busy} />
-        <StepNav prefix="wizard" onBack={steps.back} busy={busy} />
-      </StepPanel>
+        <PromptPicker id="qw-agent" label={t('field.agentAnnouncement')} help={t('inbound.queueWizard.agentHelp')} value={draft.agentAnnouncement} onChange={(v) => set({ agentAnnouncement: v })} optional error={at('agentAnnouncement')} disabled={w.busy} />
+      </InboundStep>
     );
   else if (id === 'limits')
     body = (
-      <StepPanel testid="queuewiz-step-limits" title={t('inbound.queueWizard.limitsTitle')} intro={<p>{t('inbound.queueWizard.limitsIntro')}</p>} onSubmit={limitsNext} focus={focus}>
-        {summary}
+      <InboundStep w={w} id="limits" onSubmit={limitsNext}>
         <div className="field-row">
           {num('maxWait', 0, 7200, t('inbound.queueWizard.maxWaitHelp'))}
           {num('maxLength', 0, 1000, t('inbound.queueWizard.maxLengthHelp'))}
@@ -944,8 +865,7 @@ export function QueueWizard() {
             <input {...aria('qw-openHours', true, at('openHours'))} type="text" className="mono" value={draft.openHours} onChange={(e) => set({ openHours: e.target.value })} />
           )}
         </Field>
-        <StepNav prefix="wizard" onBack={steps.back} busy={busy} />
-      </StepPanel>
+      </InboundStep>
     );
   else {
     const none = <span className="muted">{t('form.none')}</span>;
@@ -964,12 +884,10 @@ export function QueueWizard() {
       );
     const secs = (v: string) => (Number(v) === 0 ? t('inbound.wizard.noLimit') : t('inbound.wizard.seconds', { n: v }));
     body = (
-      <StepPanel testid="queuewiz-step-review" title={t('inbound.queueWizard.reviewTitle')} intro={<p>{t('inbound.wizard.reviewIntro')}</p>} onSubmit={create} focus={focus}>
-        {summary}
+      <InboundStep w={w} id="review" onSubmit={() => w.finish(queueBody(draft))}>
         <Facts
           rows={[
-            [t('field.name'), <span className="mono">{draft.name.trim()}</span>],
-            [t('field.number'), draft.number.trim() ? <span className="mono">{draft.number.trim()}</span> : none],
+            ...identityFacts(t, draft, none),
             [t('field.strategy'), has(`enum.${draft.strategy}`) ? t(`enum.${draft.strategy}`) : draft.strategy],
             [t('field.members'), memberList(draft.members)],
             [t('field.dynamicMembers'), memberList(draft.dynamicMembers)],
@@ -985,13 +903,12 @@ export function QueueWizard() {
             [t('field.openHours'), draft.openHours.trim() ? <span className="mono">{draft.openHours.trim()}</span> : t('inbound.queueWizard.alwaysOpen')],
           ]}
         />
-        <StepNav prefix="wizard" onBack={steps.back} busy={busy} finish nextLabel={t('inbound.queueWizard.create')} />
-      </StepPanel>
+      </InboundStep>
     );
   }
   return (
-    <WizardFrame testid="queue-wizard" list="queues" title={t('nav.queueWizard')} labels={labels} steps={steps} busy={busy} done={!!created}>
+    <InboundFrame w={w} ready>
       {body}
-    </WizardFrame>
+    </InboundFrame>
   );
 }

@@ -6,8 +6,9 @@ import { useI18n } from '../lib/i18n.tsx';
 import { Link, navigate } from '../lib/router.tsx';
 import { useSession } from '../lib/session.tsx';
 import { SecretInput } from '../components/SecretInput.tsx';
-import { Field, ResultPanel, StepError, StepNav, StepPanel, Stepper, aria, lines, useApiErrors, useSteps } from '../components/Stepper.tsx';
+import { Field, ResultPanel, StepError, StepNav, StepPanel, aria, lines, useApiErrors, useSteps } from '../components/Stepper.tsx';
 import { CredentialsTable, numberAt, saveTrunk, trunkDraftOf, TrunkFields, useApplyToast, type NetworkSummary, type WriteResult } from './Setup.tsx';
+import { CheckField, nameFree, useWizardCreate, WizardFrame } from './wizard-parts.tsx';
 import './Setup.css';
 
 type Item = Record<string, unknown>;
@@ -87,8 +88,7 @@ export function ExtensionWizard() {
   const [classes, setClasses] = useState<string[]>([]);
   const [net, setNet] = useState<NetworkSummary | null>(null);
   const [sipPort, setSipPort] = useState(5060);
-  const [created, setCreated] = useState<Item | null>(null);
-  const [busy, setBusy] = useState(false);
+  const { busy, created, setCreated, whileBusy, create: post } = useWizardCreate(errors, steps, extStepOf);
   const [round, setRound] = useState(0);
 
   const newPassword = () => api.get<{ password: string }>('/passwords/generate', { kind: 'sip' }).then((r) => setDraft((d) => ({ ...d, password: d.password || r.password })), () => {});
@@ -120,40 +120,22 @@ export function ExtensionWizard() {
     errors.clear();
     if (!/^[0-9]{2,8}$/.test(draft.number.trim())) return local('number', t('setup.extWizard.numberInvalid'));
     if (!draft.name.trim()) return local('name', t('setup.required'));
-    setBusy(true);
-    try {
-      // Say at once that the number is taken, rather than after two more steps.
-      await api.get(`/extensions/${encodeURIComponent(draft.number.trim())}`);
-      local('number', t('setup.extWizard.numberTaken', { number: draft.number.trim() }));
-    } catch (err) {
-      if (err instanceof ApiError && err.status === 404) steps.next();
-      else errors.take(err);
-    } finally {
-      setBusy(false);
-    }
+    // Say at once that the number is taken, rather than after two more steps.
+    await whileBusy(async () => {
+      if (await nameFree('extensions', draft.number.trim())) steps.next();
+      else local('number', t('setup.extWizard.numberTaken', { number: draft.number.trim() }));
+    });
   };
   const phoneNext = () => {
     errors.clear();
     if (draft.withDevice && !draft.password) return local('devices[0].password', t('setup.required'));
     steps.next();
   };
-  const create = async () => {
-    errors.clear();
-    setBusy(true);
-    try {
-      const r = await api.post<WriteResult>('/extensions', extensionBody(draft));
-      setCreated(r.item);
+  const create = () =>
+    post('/extensions', extensionBody(draft), (r) => {
       applied(r, t('setup.extWizard.created', { number: String(r.item.number) }));
       steps.next();
-    } catch (err) {
-      errors.take(err);
-      // Back to the step whose field the API complained about.
-      const first = err instanceof ApiError ? err.fields[0] : undefined;
-      if (first) steps.go(extStepOf(first.path));
-    } finally {
-      setBusy(false);
-    }
-  };
+    });
   const another = () => {
     setCreated(null);
     setDraft(emptyExt(''));
@@ -186,12 +168,7 @@ export function ExtensionWizard() {
     body = (
       <StepPanel testid="extwiz-step-phone" title={t('setup.extWizard.phoneTitle')} intro={<p>{t('setup.extWizard.phoneIntro')}</p>} onSubmit={phoneNext} focus={focus}>
         <StepError message={errors.message} fields={errors.fields} />
-        <div className="field check-field">
-          <label className="check" htmlFor="xw-with-device">
-            <input id="xw-with-device" type="checkbox" checked={draft.withDevice} onChange={(e) => set({ withDevice: e.target.checked })} />
-            {t('setup.extWizard.withDevice')}
-          </label>
-        </div>
+        <CheckField id="xw-with-device" label={t('setup.extWizard.withDevice')} checked={draft.withDevice} onChange={(v) => set({ withDevice: v })} />
         {draft.withDevice ? (
           <>
             <Field id="xw-user" label={t('setup.extWizard.username')} help={t('setup.extWizard.usernameHelp')} error={at('devices[0].username')} required>
@@ -266,14 +243,9 @@ export function ExtensionWizard() {
   }
 
   return (
-    <section className="page wizard-page" aria-labelledby="page-title">
-      <p className="crumbs no-print">
-        <Link to="/extensions">{t('nav.extensions')}</Link> /
-      </p>
-      <h1 id="page-title">{t('nav.extensionWizard')}</h1>
-      <Stepper steps={labels} current={steps.current} reached={created ? steps.current : steps.reached} onSelect={created ? undefined : steps.go} label={t('setup.stepper.label')} disabled={busy} />
+    <WizardFrame list="extensions" title={t('nav.extensionWizard')} labels={labels} stepsLabel={t('setup.stepper.label')} steps={steps} busy={busy} done={!!created}>
       {body}
-    </section>
+    </WizardFrame>
   );
 }
 
@@ -558,13 +530,8 @@ export function TrunkWizard() {
   }
 
   return (
-    <section className="page wizard-page" aria-labelledby="page-title">
-      <p className="crumbs no-print">
-        <Link to="/trunks">{t('nav.trunks')}</Link> /
-      </p>
-      <h1 id="page-title">{t('nav.trunkWizard')}</h1>
-      <Stepper steps={labels} current={steps.current} reached={steps.reached} onSelect={steps.go} label={t('setup.stepper.label')} disabled={busy} />
+    <WizardFrame list="trunks" title={t('nav.trunkWizard')} labels={labels} stepsLabel={t('setup.stepper.label')} steps={steps} busy={busy}>
       {body}
-    </section>
+    </WizardFrame>
   );
 }
