@@ -260,7 +260,7 @@ describe('without Asterisk', () => {
     // Collections: only the sections the caller may read.
     const mine = await viewer.get('/collections');
     assert.equal(mine.status, 200, mine.text);
-    assert.deepEqual(mine.body.items.map((c: any) => c.path), ['extensions', 'inbound-routes', 'outbound-rules', 'calling-classes']);
+    assert.deepEqual(mine.body.items.map((c: any) => c.path), ['extensions', 'inbound-routes', 'outbound-rules', 'calling-classes', 'time-conditions', 'disa', 'blocked-callers']);
     const ext = mine.body.items[0];
     assert.deepEqual(ext, {
       type: 'extension',
