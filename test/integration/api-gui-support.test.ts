@@ -273,7 +273,7 @@ describe('without Asterisk', () => {
       secrets: ['devices.password'],
     });
     const all = await api.get('/collections');
-    assert.deepEqual(all.body.items.map((c: any) => c.path), ['extensions', 'trunks', 'inbound-routes', 'outbound-rules', 'calling-classes', 'ami-users', 'webhooks', 'phonebook']);
+    assert.deepEqual(all.body.items.map((c: any) => c.path), ['extensions', 'trunks', 'inbound-routes', 'outbound-rules', 'calling-classes', 'ami-users', 'webhooks', 'phonebook', 'time-conditions', 'switches', 'ivrs', 'lookups', 'announcements', 'prompts', 'ring-groups', 'queues', 'disa', 'blocked-callers']);
     assert.equal(all.body.items.find((c: any) => c.path === 'trunks').ordered, true);
 
     r = await api.post('/setup/reset');
