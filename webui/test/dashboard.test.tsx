@@ -12,32 +12,7 @@ import { Calls, describeCall, formatDuration, type ActiveCall } from '../src/pag
 import en from '../src/locales/en.dashboard.json';
 import it_ from '../src/locales/it.dashboard.json';
 
-class FakeEventSource {
-  static readonly CONNECTING = 0;
-  static readonly OPEN = 1;
-  static readonly CLOSED = 2;
-  static instances: FakeEventSource[] = [];
-  readonly url: string;
-  readyState = FakeEventSource.CONNECTING;
-  listeners = new Map<string, ((e: unknown) => void)[]>();
-  constructor(url: string) {
-    this.url = url;
-    FakeEventSource.instances.push(this);
-  }
-  addEventListener(type: string, fn: (e: unknown) => void) {
-    this.listeners.set(type, [...(this.listeners.get(type) ?? []), fn]);
-  }
-  removeEventListener() {}
-  close() {
-    this.readyState = FakeEventSource.CLOSED;
-  }
-  emit(type: string, data?: unknown) {
-    if (type === 'open') this.readyState = FakeEventSource.OPEN;
-    const e = data === undefined ? { type } : { type, data: JSON.stringify(data) };
-    for (const fn of this.listeners.get(type) ?? []) fn(e);
-  }
-}
-const source = () => FakeEventSource.instances.filter((s) => s.readyState !== FakeEventSource.CLOSED).at(-1)!;
+import { FakeEventSource, source } from './fake-event-source.ts';
 
 function status(over: Partial<SystemStatus> = {}): SystemStatus {
   return {
