@@ -16,6 +16,7 @@ export const SECTIONS = [
   'ivr',
   'phonebook',
   'switches',
+  'services',
   'cdr',
   'recordings',
   'privacy',

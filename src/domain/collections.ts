@@ -3,6 +3,10 @@
 // "still used by" checks all read this table, so a new object type is one entry here.
 import type { z } from 'zod';
 import {
+  conferenceSchema,
+  mohClassSchema,
+  pagingGroupSchema,
+  voicemailBoxSchema,
   announcementSchema,
   blockedCallerSchema,
   disaSchema,
@@ -56,7 +60,7 @@ type Items = Record<string, unknown>[];
 function named(
   type: string,
   path: string,
-  key: 'prompts' | 'timeConditions' | 'switches' | 'ivrs' | 'ringGroups' | 'queues' | 'lookups' | 'announcements' | 'disa',
+  key: 'prompts' | 'timeConditions' | 'switches' | 'ivrs' | 'ringGroups' | 'queues' | 'lookups' | 'announcements' | 'disa' | 'conferences' | 'mohClasses' | 'pagingGroups',
   section: Section,
   schema: z.ZodType,
   extra: { fields?: string[]; secrets?: string[] } = {},
@@ -213,6 +217,23 @@ export const COLLECTIONS: readonly Collection[] = [
     fields: ['number', 'description'],
     secrets: [],
   },
+  {
+    type: 'voicemail box',
+    path: 'voicemail-boxes',
+    base: ['voicemailBoxes'],
+    keyField: 'number',
+    section: 'services',
+    schema: voicemailBoxSchema,
+    ordered: false,
+    get: (c) => c.voicemailBoxes as Items,
+    set: (c, v) => void (c.voicemailBoxes = v as PbxConfig['voicemailBoxes']),
+    search: ['number', 'name', 'email'],
+    fields: ['number', 'name', 'email'],
+    secrets: ['pin'],
+  },
+  named('conference', 'conferences', 'conferences', 'services', conferenceSchema, { fields: ['number', 'owner'], secrets: ['pin', 'adminPin'] }),
+  named('music class', 'moh-classes', 'mohClasses', 'services', mohClassSchema),
+  named('paging group', 'paging-groups', 'pagingGroups', 'services', pagingGroupSchema, { fields: ['number'] }),
 ];
 
 /** Object types that are destinations, by the destination field that names them. */
@@ -226,6 +247,8 @@ const KIND_OF_TYPE: Record<string, DestinationKind> = {
   lookup: 'lookup',
   announcement: 'announcement',
   DISA: 'disa',
+  'voicemail box': 'voicemail',
+  conference: 'conference',
 };
 
 export function collectionOfType(type: string): Collection | undefined {
@@ -252,6 +275,9 @@ export function referrersOf(config: PbxConfig, type: string, key: string): strin
     for (const g of config.ringGroups) if (g.members.some((m) => 'extension' in m && m.extension === key)) out.push(`ring group ${g.name}`);
     for (const q of config.queues) if ([...q.members, ...q.dynamicMembers].some((m) => m.extension === key)) out.push(`queue ${q.name}`);
     for (const s of config.switches) if (s.allowed.includes(key)) out.push(`switch ${s.name}`);
+    for (const b of config.voicemailBoxes) if (b.members.includes(key)) out.push(`voicemail box ${b.number}`);
+    for (const p of config.pagingGroups) if (p.members.includes(key)) out.push(`paging group ${p.name}`);
+    for (const c of config.conferences) if (c.owner === key) out.push(`conference ${c.name} (owner)`);
   } else if (type === 'trunk') {
     for (const r of config.outbound.rules) if (r.trunks.includes(key)) out.push(`outbound rule ${r.name}`);
   } else if (type === 'outbound rule') {
@@ -259,8 +285,13 @@ export function referrersOf(config: PbxConfig, type: string, key: string): strin
   } else if (type === 'calling class') {
     for (const e of config.extensions) if (e.class === key) out.push(`extension ${e.number}`);
     for (const d of config.disa) if (d.class === key) out.push(`DISA ${d.name}`);
+    for (const e of config.extensions) if (e.lockedClass === key) out.push(`extension ${e.number} (locked class)`);
   } else if (type === 'time condition') {
     for (const q of config.queues) if (q.openHours === key) out.push(`queue ${q.name} (open hours)`);
+  } else if (type === 'music class') {
+    for (const q of config.queues) if (q.musicClass === key) out.push(`queue ${q.name}`);
+    for (const c of config.conferences) if (c.musicClass === key) out.push(`conference ${c.name}`);
+    if (config.services.parking.musicClass === key) out.push('call parking');
   } else if (type === 'prompt') {
     for (const u of promptUses(config)) if ('custom' in u.prompt && u.prompt.custom === key) out.push(u.owner);
   }
@@ -271,11 +302,23 @@ export function referrersOf(config: PbxConfig, type: string, key: string): strin
 export function numberOwner(config: PbxConfig, number: string): string | undefined {
   if (config.outbound.emergency.includes(number)) return `emergency number ${number}`;
   if (config.extensions.some((e) => e.number === number)) return `extension ${number}`;
-  for (const [items, label] of [[config.ringGroups, 'ring group'], [config.queues, 'queue'], [config.ivrs, 'IVR']] as const) {
+  for (const [items, label] of [[config.ringGroups, 'ring group'], [config.queues, 'queue'], [config.ivrs, 'IVR'], [config.conferences, 'conference'], [config.pagingGroups, 'paging group']] as const) {
     const o = items.find((x) => x.number === number);
     if (o) return `${label} ${o.name}`;
   }
-  return undefined;
+  const box = config.voicemailBoxes.find((b) => b.number === number);
+  if (box) return `voicemail box ${box.number}`;
+  return parkingNumbers(config).get(number);
+}
+
+/** The park number and the slots, each with its owner in the number plan. */
+export function parkingNumbers(config: PbxConfig): Map<string, string> {
+  const p = config.services.parking;
+  if (!p.enabled) return new Map();
+  const out = new Map<string, string>([[p.number, 'the park number']]);
+  const first = Number(p.firstSlot);
+  for (let i = 0; i < p.slots; i++) out.set(String(first + i).padStart(p.firstSlot.length, '0'), `park slot ${String(first + i).padStart(p.firstSlot.length, '0')}`);
+  return out;
 }
 
 /** A deep copy with the collection's secrets replaced (for callers who may only read). */

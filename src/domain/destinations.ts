@@ -108,6 +108,8 @@ export function destinationNames(config: PbxConfig): Record<DestinationKind, Set
     lookup: new Set(config.lookups.map((o) => o.name)),
     announcement: new Set(config.announcements.map((o) => o.name)),
     disa: new Set(config.disa.map((o) => o.name)),
+    voicemail: new Set([...config.extensions.filter((e) => e.voicemail.enabled).map((e) => e.number), ...config.voicemailBoxes.map((b) => b.number)]),
+    conference: new Set(config.conferences.map((o) => o.name)),
   };
 }
 
@@ -121,6 +123,8 @@ export const KIND_LABEL: Record<DestinationKind, string> = {
   lookup: 'lookup',
   announcement: 'announcement',
   disa: 'DISA',
+  voicemail: 'mailbox',
+  conference: 'conference',
 };
 
 /**

@@ -143,10 +143,19 @@ const toSwitch = z.object({ switch: nameRef('switches') }).strict();
 const toLookup = z.object({ lookup: nameRef('lookups') }).strict();
 const toAnnouncement = z.object({ announcement: nameRef('announcements') }).strict();
 const toDisa = z.object({ disa: nameRef('disa') }).strict();
+/** A mailbox: an extension's own (its number) or a shared one; the greeting the caller hears. */
+const toVoicemail = z
+  .object({
+    voicemail: extensionNumber.meta({ 'x-ref': 'voicemail-boxes', description: "The mailbox: an extension's number (its own box) or a shared box's number" }),
+    greeting: z.enum(['unavailable', 'busy', 'none']).describe('The greeting played before the beep').default('unavailable'),
+  })
+  .strict();
+const toConference = z.object({ conference: nameRef('conferences') }).strict();
 
 /** Where a call goes: everything that can take a call is a destination. */
 export const destinationSchema = z.union([
   toExtension, toExternal, toHangup, toIvr, toRingGroup, toQueue, toTimeCondition, toSwitch, toLookup, toAnnouncement, toDisa,
+  toVoicemail, toConference,
 ]);
 /** The object kinds a destination can name, with the collection (API path) of each. */
 export const DESTINATION_KINDS = {
@@ -159,6 +168,8 @@ export const DESTINATION_KINDS = {
   lookup: 'lookups',
   announcement: 'announcements',
   disa: 'disa',
+  voicemail: 'voicemail-boxes',
+  conference: 'conferences',
 } as const;
 
 /** Where a forwarded call goes: any destination (an external number is dialled with the forwarding extension's class). */
@@ -174,9 +185,66 @@ export const forwardSchema = z
         toExtension.extend({ after }), toExternal.extend({ after }), toHangup.extend({ after }), toIvr.extend({ after }),
         toRingGroup.extend({ after }), toQueue.extend({ after }), toTimeCondition.extend({ after }), toSwitch.extend({ after }),
         toLookup.extend({ after }), toAnnouncement.extend({ after }), toDisa.extend({ after }),
+        toVoicemail.extend({ after }), toConference.extend({ after }),
       ])
       .optional(),
     unreachable: forwardTargetSchema.optional(),
+  })
+  .strict();
+
+const description = displayText(128).describe('What it is for, for the people who maintain it').optional();
+/** Numbers in the one number plan that reach an object directly (ring groups, queues, IVRs). */
+const objectNumber = extensionNumber.describe('Internal number that reaches it directly (part of the number plan)').optional();
+/** Codes dialled from phones: * and up to 6 digits. */
+export const featureCode = z.string().regex(/^\*(?:\*|[0-9]{1,6})$/, '* followed by 1 to 6 digits (or **)');
+/** Codes typed during a call (features.conf): * or #, then up to 3 of 0-9 * #. */
+export const inCallCode = z.string().regex(/^[*#][0-9*#]{1,3}$/, '* or # followed by 1 to 3 of 0-9 * #');
+const pin = z.string().regex(/^[0-9]{4,12}$/, '4 to 12 digits');
+
+// --- User services (issue 6) -------------------------------------------------------------------
+
+/** When calls are recorded. Set on extensions, ring groups, queues and routes; a call is recorded when any party's policy says so. */
+export const recordingPolicySchema = z
+  .object({
+    /** never; always; onDemand: a party starts and stops it with the in-call record code. */
+    mode: z.enum(['never', 'always', 'onDemand']).describe('never; always; onDemand: started and stopped during the call with the in-call record code').default('never'),
+    /** Which calls the policy covers. */
+    calls: z.enum(['all', 'internal', 'external']).describe('Which calls it covers: all, internal only, external only').default('all'),
+    /** The parties hear a message when recording starts. */
+    announce: z.boolean().describe('The parties hear a message when recording starts').default(false),
+  })
+  .strict();
+
+const vmLimits = {
+  maxMessages: z.number().int().min(1).max(9999).describe('Messages the box holds; callers are told it is full beyond').default(100),
+  maxSeconds: z.number().int().min(10).max(3600).describe('Longest message, in seconds').default(180),
+  /** Messages older than this are deleted by a nightly job; 0 keeps them. */
+  retentionDays: z.number().int().min(0).max(3650).describe('Messages older than this are deleted; 0 keeps them').default(0),
+  /** A second address that receives every message too. */
+  copyTo: z.email('a valid e-mail address').max(254).describe('A second address that receives every message too').optional(),
+  /** The message is deleted from the box once e-mailed (needs an address). */
+  deleteAfterEmail: z.boolean().describe('Delete the message from the box once it has been e-mailed').default(false),
+};
+
+/** An extension's own mailbox (its number); PIN = the extension's PIN. */
+export const extensionVoicemailSchema = z
+  .object({
+    enabled: z.boolean().default(false),
+    /** Where messages are e-mailed; absent: the extension's address (no address: no e-mail). */
+    email: z.email('a valid e-mail address').max(254).describe("Where messages are e-mailed; absent: the extension's address").optional(),
+    ...vmLimits,
+  })
+  .strict();
+
+/** Forking: a mobile rings along with the extension's devices. */
+export const mobileSchema = z
+  .object({
+    number: externalNumber,
+    enabled: z.boolean().default(true),
+    /** Seconds after the devices start ringing. */
+    delay: z.number().int().min(0).max(60).describe('Seconds after the devices start ringing').default(0),
+    /** The mobile must press 1 to take the call, so its own voicemail cannot. */
+    confirm: z.boolean().describe('The mobile presses 1 to take the call, so its own voicemail cannot').default(true),
   })
   .strict();
 
@@ -206,6 +274,17 @@ export const extensionSchema = z
       .default('busy'),
     devices: z.array(deviceSchema).max(10).describe('SIP accounts that ring together and present the extension\'s identity').default([]),
     forward: forwardSchema.describe('Where calls go instead: always, when busy, after no answer, when no device is registered').default({}),
+    /** The user's PIN: the mailbox and unlocking the phone. */
+    pin: pin.describe('The user PIN: voicemail box and phone unlock').optional(),
+    voicemail: extensionVoicemailSchema.describe('The extension\'s own mailbox (unanswered and busy calls go there unless forwarded)').default({ enabled: false, maxMessages: 100, maxSeconds: 180, retentionDays: 0, deleteAfterEmail: false }),
+    mobile: mobileSchema.describe('A mobile number that rings along with the devices').optional(),
+    /** Phones of the same pickup group take each other's ringing calls with the pickup code. */
+    pickupGroup: z.number().int().min(1).max(63).describe("Phones of the same pickup group take each other's ringing calls with the pickup code").optional(),
+    /** Calling class while the phone is locked; absent: internal and emergency numbers only. */
+    lockedClass: identifier
+      .meta({ 'x-ref': 'calling-classes', description: 'Calling class while the phone is locked; absent: internal and emergency numbers only' })
+      .optional(),
+    recording: recordingPolicySchema.describe('When calls of this extension are recorded').default({ mode: 'never', calls: 'all', announce: false }),
   })
   .strict();
 
@@ -238,6 +317,7 @@ export const inboundRouteSchema = z
     destination: destinationSchema,
     /** Callers who hide their number are refused (433 Anonymity Disallowed). */
     rejectAnonymous: z.boolean().describe('Callers who hide their number are refused').default(false),
+    recording: recordingPolicySchema.describe('When calls on this route are recorded').default({ mode: 'never', calls: 'all', announce: false }),
   })
   .strict();
 
@@ -254,6 +334,7 @@ export const outboundRuleSchema = z
       .min(1)
       .max(10)
       .describe('Tried in order; the next one on congestion or unavailability'),
+    recording: recordingPolicySchema.describe('When calls out through this rule are recorded').default({ mode: 'never', calls: 'all', announce: false }),
   })
   .strict();
 
@@ -352,12 +433,6 @@ export const contactSchema = z
 
 // --- Inbound call handling ---------------------------------------------------------------------
 
-const description = displayText(128).describe('What it is for, for the people who maintain it').optional();
-/** Numbers in the one number plan that reach an object directly (ring groups, queues, IVRs). */
-const objectNumber = extensionNumber.describe('Internal number that reaches it directly (part of the number plan)').optional();
-/** Codes dialled from phones: * and up to 6 digits. */
-export const featureCode = z.string().regex(/^\*[0-9]{1,6}$/, '* followed by 1 to 6 digits');
-const pin = z.string().regex(/^[0-9]{4,12}$/, '4 to 12 digits');
 
 /** An uploaded recording, in one file per language (uploaded through the API, converted for Asterisk). */
 export const promptSchema = z
@@ -490,6 +565,7 @@ export const ringGroupSchema = z
     busy: destinationSchema.describe('Where the call goes when every member is busy; absent: the no-answer destination').optional(),
     /** External members must press 1 to take the call, so a mobile's voicemail cannot. */
     confirmExternal: z.boolean().describe("External members press 1 to take the call, so a mobile's voicemail cannot").default(false),
+    recording: recordingPolicySchema.describe('When calls to this group are recorded').default({ mode: 'never', calls: 'all', announce: false }),
   })
   .strict();
 
@@ -533,6 +609,9 @@ export const queueSchema = z
     fullDestination: destinationSchema.describe('Where callers go when the queue is full or has no agents; absent: the timeout destination').optional(),
     /** Outside its bands (or on its holidays) callers go where that time condition sends them. */
     openHours: nameRef('time-conditions').describe('Outside its bands callers go where that time condition sends them').optional(),
+    /** What waiting callers hear; absent: the default class. */
+    musicClass: nameRef('moh-classes').describe('Music waiting callers hear; absent: the default class').optional(),
+    recording: recordingPolicySchema.describe('When calls answered from this queue are recorded').default({ mode: 'never', calls: 'all', announce: false }),
   })
   .strict();
 
@@ -608,11 +687,149 @@ export const blockedCallerSchema = z
   })
   .strict();
 
-/** Codes dialled from phones (more come with the user services). */
+/**
+ * Codes dialled from phones, and codes typed during a call (IN_CALL_CODES). Dialled codes share
+ * the number space with each other and with switch codes: none may be the start of another.
+ * Codes followed by a number (forwardSet*, directedPickup, intercom) take it right after the code.
+ */
 export const featureCodesSchema = z
   .object({
+    dndOn: featureCode.describe('Do not disturb on').default('*78'),
+    dndOff: featureCode.describe('Do not disturb off').default('*79'),
+    dndToggle: featureCode.describe('Do not disturb on/off; the BLF key <code><extension> shows it').default('*76'),
+    forwardSet: featureCode.describe('Forward every call: the code, then the number (an extension or an outside number)').default('*72'),
+    forwardClear: featureCode.describe('Stop forwarding every call').default('*73'),
+    voicemail: featureCode.describe("The extension's own mailbox").default('*97'),
+    voicemailAny: featureCode.describe('Any mailbox (asks for its number and PIN)').default('*98'),
+    groupPickup: featureCode.describe('Answer a call ringing in the pickup group').default('*8'),
+    directedPickup: featureCode.describe('Answer a call ringing at an extension: the code, then its number').default('**'),
+    lock: featureCode.describe('Lock the phone: only its locked class (emergency numbers always) until unlocked').default('*70'),
+    unlock: featureCode.describe('Unlock the phone (asks for the PIN)').default('*71'),
     agentLogin: featureCode.describe('Log in to every queue the extension may join').default('*45'),
     agentLogout: featureCode.describe('Log out of every queue').default('*46'),
+    agentPause: featureCode.describe('Pause or resume in every queue').default('*47'),
+    echoTest: featureCode.describe('Hear yourself back (audio path check)').default('*43'),
+    callback: featureCode.describe('After a busy extension: be called back when it becomes free').default('*40'),
+    callbackCancel: featureCode.describe('Cancel the call back').default('*41'),
+    intercom: featureCode.describe('Talk at once through an extension\'s speaker: the code, then its number').default('*5'),
+    callReturn: featureCode.describe('Call the last caller back').default('*69'),
+    inCallRecord: inCallCode.describe('During a call: start/stop recording (on-demand policies)').default('*1'),
+    blindTransfer: inCallCode.describe('During a call: blind transfer, then the number').default('##'),
+    attendedTransfer: inCallCode.describe('During a call: attended transfer, then the number').default('*2'),
+  })
+  .strict();
+
+/** Feature codes typed during a call; they do not share the dialled-number space. */
+export const IN_CALL_CODES = ['inCallRecord', 'blindTransfer', 'attendedTransfer'] as const;
+/** Feature codes followed by a number. */
+export const PREFIX_CODES = ['forwardSet', 'directedPickup', 'intercom'] as const;
+
+/** A shared mailbox (a team, a group): its own number and PIN; its members' phones show its messages. */
+export const voicemailBoxSchema = z
+  .object({
+    number: extensionNumber.describe('Mailbox number; dialled, it takes a message (part of the number plan)'),
+    name: displayText(64),
+    pin: pin.describe('Asked to listen to the messages'),
+    email: z.email('a valid e-mail address').max(254).describe('Where messages are e-mailed').optional(),
+    /** Their phones show the box's waiting messages (MWI). */
+    members: z.array(extensionRef()).max(100).describe("Their phones' message lights show this box").default([]),
+    ...vmLimits,
+  })
+  .strict();
+
+/** A ConfBridge room. */
+export const conferenceSchema = z
+  .object({
+    name: identifier,
+    number: extensionNumber.describe('Internal number of the room (part of the number plan)'),
+    description,
+    pin: pin.describe('Asked of participants; absent: no PIN').optional(),
+    adminPin: pin.describe('Joins as moderator (may mute and kick, and lock the room from the phone)').optional(),
+    /** Joins as moderator without a PIN, and may manage the room in the GUI. */
+    owner: extensionRef().describe('Joins as moderator without a PIN').optional(),
+    maxMembers: z.number().int().min(2).max(200).describe('Participants at most').default(20),
+    musicWhenAlone: z.boolean().describe('The first participant hears music until someone joins').default(true),
+    musicClass: nameRef('moh-classes').describe('Music when alone; absent: the default class').optional(),
+    /** Participants record their name, announced when they join and leave. */
+    announceJoinLeave: z.boolean().describe('Participants say their name, announced when they join and leave').default(false),
+    language: language.describe("Prompts in this language; absent: the caller's").optional(),
+  })
+  .strict();
+
+/** Music on hold: a class is a folder of uploaded files played in turn. */
+export const mohClassSchema = z
+  .object({
+    name: identifier.refine((n) => n !== 'default', 'default is the built-in class'),
+    description,
+    random: z.boolean().describe('Play the files in random order').default(false),
+  })
+  .strict();
+
+/** Paging: a number that makes the members' phones answer by themselves (speaker) to hear an announcement. */
+export const pagingGroupSchema = z
+  .object({
+    name: identifier,
+    number: extensionNumber.describe('Dialled to page the group (part of the number plan)'),
+    description,
+    members: z.array(extensionRef()).min(1, 'at least one member').max(100),
+    /** Members can answer back (intercom); otherwise they only listen. */
+    duplex: z.boolean().describe('Members can talk back; otherwise they only listen').default(false),
+  })
+  .strict();
+
+/** The SMTP relay the box sends mail through (voicemail, reports). Absent host: no mail. */
+export const mailSchema = z
+  .object({
+    host: hostName.describe('SMTP relay; absent: the box sends no mail').optional(),
+    port: port.default(587),
+    /** starttls: upgrade on 587/25; tls: TLS from the start (465); none: plain (loopback relays only). */
+    security: z.enum(['starttls', 'tls', 'none']).describe('starttls: upgrade (587/25); tls: TLS from the start (465); none: plain').default('starttls'),
+    username: z.string().min(1).max(254).regex(/^[!-~]+$/, 'printable ASCII without spaces').optional(),
+    password: z.string().min(1).max(254).regex(/^[ -~]+$/, 'printable ASCII').optional(),
+    from: z.email('a valid e-mail address').max(254).describe('Sender address of the mail the box sends').default('pbx@pbx.invalid'),
+    fromName: displayText(64).describe('Sender name').default('PBX'),
+  })
+  .strict()
+  .refine((m) => (m.username === undefined) === (m.password === undefined), { message: 'username and password go together', path: ['password'] });
+
+/** Call parking (res_parking): transfer a call to the park number, hear the slot, pick it up from any phone. */
+export const parkingSchema = z
+  .object({
+    /** Off until turned on: its numbers join the number plan, where an existing box may already use them. */
+    enabled: z.boolean().describe('Turn parking on (its numbers join the number plan)').default(false),
+    number: extensionNumber.describe('Transfer a call here to park it (part of the number plan)').default('700'),
+    firstSlot: extensionNumber.describe('First slot; slots follow it (part of the number plan)').default('701'),
+    slots: z.number().int().min(1).max(100).default(10),
+    /** Seconds before an unanswered parked call rings the parker again. */
+    timeout: z.number().int().min(10).max(3600).describe('Seconds before a parked call returns to whoever parked it').default(60),
+    musicClass: nameRef('moh-classes').describe('Music parked callers hear; absent: the default class').optional(),
+  })
+  .strict()
+  .refine((p) => /^[0-9]+$/.test(p.firstSlot) && String(Number(p.firstSlot) + p.slots - 1).length === p.firstSlot.length, {
+    message: 'the slots must keep the first slot\'s number of digits',
+    path: ['slots'],
+  });
+
+/** Where finished recordings are kept. */
+export const recordingStorageSchema = z
+  .object({
+    /** An absolute directory (internal disk, a USB disk or a NAS mount point); absent: the data directory. */
+    path: z
+      .string()
+      .max(255)
+      .regex(/^\/(?:[A-Za-z0-9._-]+\/?)*$/, 'an absolute path of letters, digits, . _ -')
+      .refine((p) => !p.split('/').includes('..'), 'no .. in the path')
+      .describe('Absolute directory (internal disk, USB disk or NAS mount point); absent: inside the data directory')
+      .optional(),
+    announcement: promptRefSchema.describe('Played to the parties when recording starts (policies with announce)').default({ builtin: 'beep' }),
+  })
+  .strict();
+
+/** Settings of the user services (singletons). */
+export const servicesSchema = z
+  .object({
+    parking: parkingSchema.default(parkingSchema.parse({})),
+    recording: recordingStorageSchema.default(recordingStorageSchema.parse({})),
   })
   .strict();
 
@@ -631,6 +848,10 @@ export const CALL_HANDLING_LISTS = [
   ['announcements', 'name', 'announcement'],
   ['disa', 'name', 'DISA'],
   ['blockedCallers', 'number', 'blocked caller'],
+  ['voicemailBoxes', 'number', 'voicemail box'],
+  ['conferences', 'name', 'conference'],
+  ['mohClasses', 'name', 'music class'],
+  ['pagingGroups', 'name', 'paging group'],
 ] as const;
 
 /** Version of the model's format (backups, exports). Raise it when a change is not backward compatible. */
@@ -657,6 +878,12 @@ export const pbxConfigSchema = z
     disa: z.array(disaSchema).default([]),
     blockedCallers: z.array(blockedCallerSchema).default([]),
     featureCodes: featureCodesSchema.default(featureCodesSchema.parse({})),
+    voicemailBoxes: z.array(voicemailBoxSchema).default([]),
+    conferences: z.array(conferenceSchema).default([]),
+    mohClasses: z.array(mohClassSchema).default([]),
+    pagingGroups: z.array(pagingGroupSchema).default([]),
+    mail: mailSchema.default(mailSchema.parse({})),
+    services: servicesSchema.default(servicesSchema.parse({})),
   })
   .strict();
 
@@ -689,6 +916,16 @@ export type Announcement = z.infer<typeof announcementSchema>;
 export type Disa = z.infer<typeof disaSchema>;
 export type BlockedCaller = z.infer<typeof blockedCallerSchema>;
 export type FeatureCodes = z.infer<typeof featureCodesSchema>;
+export type RecordingPolicy = z.infer<typeof recordingPolicySchema>;
+export type ExtensionVoicemail = z.infer<typeof extensionVoicemailSchema>;
+export type Mobile = z.infer<typeof mobileSchema>;
+export type VoicemailBox = z.infer<typeof voicemailBoxSchema>;
+export type Conference = z.infer<typeof conferenceSchema>;
+export type MohClass = z.infer<typeof mohClassSchema>;
+export type PagingGroup = z.infer<typeof pagingGroupSchema>;
+export type MailSettings = z.infer<typeof mailSchema>;
+export type Parking = z.infer<typeof parkingSchema>;
+export type Services = z.infer<typeof servicesSchema>;
 export type CallEventType = (typeof CALL_EVENT_TYPES)[number];
 /** The whole configuration: what the store snapshots, the renderer reads and pbxctl exports. */
 export type PbxConfig = z.infer<typeof pbxConfigSchema>;

@@ -1,6 +1,7 @@
 // Consistency rules of the whole model that a per-object schema cannot see: one number plan,
 // unique names, references that must exist. Pure: they read a parsed config and return errors.
-import { isExactNumber, pbxConfigSchema, type PbxConfig } from './model.ts';
+import { IN_CALL_CODES, isExactNumber, pbxConfigSchema, type PbxConfig } from './model.ts';
+import { parkingNumbers } from './collections.ts';
 import { ValidationError, type FieldError, type FieldPath } from './errors.ts';
 import { passwordProblems } from './password.ts';
 import { KIND_LABEL, destinationNames, destinationUses, instantCycles, promptUses, targetOf } from './destinations.ts';
@@ -42,6 +43,9 @@ export function checkConsistency(config: PbxConfig, previous?: PbxConfig): Field
     ['ringGroups', config.ringGroups, 'ring group'],
     ['queues', config.queues, 'queue'],
     ['ivrs', config.ivrs, 'IVR'],
+    ['conferences', config.conferences, 'conference'],
+    ['pagingGroups', config.pagingGroups, 'paging group'],
+    ['voicemailBoxes', config.voicemailBoxes.map((b) => ({ ...b, name: b.number })), 'voicemail box'],
   ];
   for (const [base, items, label] of numbered) {
     items.forEach((o, i) => {
@@ -52,14 +56,30 @@ export function checkConsistency(config: PbxConfig, previous?: PbxConfig): Field
     });
   }
 
+  for (const [n, label] of parkingNumbers(config)) {
+    const owner = numberOwner.get(n);
+    if (owner) errors.push({ path: ['services', 'parking', n === config.services.parking.number ? 'number' : 'firstSlot'], message: `${label} ${n} is already used by ${owner}`, conflict: true });
+    else numberOwner.set(n, label);
+  }
+
   // Feature codes share the dialled-number space with each other; a code that is the start of
   // another would make the longer one unreachable.
   const codeOwner = new Map<string, string>();
   const overlapping = (code: string) => [...codeOwner.entries()].find(([c]) => c.startsWith(code) || code.startsWith(c))?.[1];
+  const inCall = new Set<string>(IN_CALL_CODES);
   for (const [key, code] of Object.entries(config.featureCodes)) {
+    if (inCall.has(key)) continue;
     const owner = overlapping(code);
     if (owner) errors.push({ path: ['featureCodes', key], message: `code ${code} is already used by (or overlaps) ${owner}`, conflict: true });
     else codeOwner.set(code, `feature code ${key}`);
+  }
+  // In-call codes are matched digit by digit during a call: one that starts another shadows it.
+  const inCallOwner = new Map<string, string>();
+  for (const key of IN_CALL_CODES) {
+    const code = config.featureCodes[key];
+    const owner = [...inCallOwner.entries()].find(([c]) => c.startsWith(code) || code.startsWith(c))?.[1];
+    if (owner) errors.push({ path: ['featureCodes', key], message: `code ${code} is already used by (or overlaps) ${owner}`, conflict: true });
+    else inCallOwner.set(code, `feature code ${key}`);
   }
   config.switches.forEach((sw, i) => {
     if (sw.code === undefined) return;
@@ -93,9 +113,13 @@ export function checkConsistency(config: PbxConfig, previous?: PbxConfig): Field
     ['lookups', config.lookups, 'lookup'],
     ['announcements', config.announcements, 'announcement'],
     ['disa', config.disa, 'DISA'],
+    ['conferences', config.conferences, 'conference'],
+    ['mohClasses', config.mohClasses, 'music class'],
+    ['pagingGroups', config.pagingGroups, 'paging group'],
   ];
   for (const [base, items, label] of named) errors.push(...duplicates(items, (o) => o.name, (i) => [base, i, 'name'], `${label} name`));
   errors.push(...duplicates(config.blockedCallers, (b) => b.number, (i) => ['blockedCallers', i, 'number'], 'blocked number'));
+  errors.push(...duplicates(config.voicemailBoxes, (b) => b.number, (i) => ['voicemailBoxes', i, 'number'], 'mailbox number'));
 
   const extNumbers = new Set(extensions.map((e) => e.number));
   const trunkNames = new Set(trunks.map((t) => t.name));
@@ -105,6 +129,11 @@ export function checkConsistency(config: PbxConfig, previous?: PbxConfig): Field
   extensions.forEach((ext, i) => {
     if (ext.class !== undefined && !classNames.has(ext.class))
       errors.push({ path: ['extensions', i, 'class'], message: `calling class "${ext.class}" does not exist` });
+    if (ext.lockedClass !== undefined && !classNames.has(ext.lockedClass))
+      errors.push({ path: ['extensions', i, 'lockedClass'], message: `calling class "${ext.lockedClass}" does not exist` });
+    if (ext.voicemail.enabled && ext.pin === undefined) errors.push({ path: ['extensions', i, 'pin'], message: 'a mailbox needs the extension PIN' });
+    if (ext.voicemail.deleteAfterEmail && !(ext.voicemail.email ?? ext.email))
+      errors.push({ path: ['extensions', i, 'voicemail', 'deleteAfterEmail'], message: 'messages can only be deleted once e-mailed: give an address' });
     for (const kind of ['always', 'busy', 'noAnswer', 'unreachable'] as const) {
       const target = ext.forward[kind];
       if (target && 'extension' in target && target.extension === ext.number)
@@ -167,6 +196,28 @@ export function checkConsistency(config: PbxConfig, previous?: PbxConfig): Field
       errors.push({ path: ['lookups', i, 'source', 'url'], message: 'the caller types a code: put {digits} in the URL' });
     }
   });
+  const musicNames = new Set(config.mohClasses.map((m) => m.name));
+  const music = (path: FieldPath, name: string | undefined) => {
+    if (name !== undefined && !musicNames.has(name)) errors.push({ path, message: `music class "${name}" does not exist` });
+  };
+  config.queues.forEach((q, i) => music(['queues', i, 'musicClass'], q.musicClass));
+  config.conferences.forEach((c, i) => {
+    music(['conferences', i, 'musicClass'], c.musicClass);
+    if (c.owner !== undefined && !extNumbers.has(c.owner)) errors.push({ path: ['conferences', i, 'owner'], message: `extension ${c.owner} does not exist` });
+    if (c.pin !== undefined && c.pin === c.adminPin) errors.push({ path: ['conferences', i, 'adminPin'], message: 'must differ from the participant PIN' });
+  });
+  music(['services', 'parking', 'musicClass'], config.services.parking.musicClass);
+  for (const [base, items] of [['voicemailBoxes', config.voicemailBoxes], ['pagingGroups', config.pagingGroups]] as const) {
+    items.forEach((o, i) => {
+      o.members.forEach((n, j) => {
+        if (!extNumbers.has(n)) errors.push({ path: [base, i, 'members', j], message: `extension ${n} does not exist` });
+      });
+      errors.push(...duplicates(o.members, (n) => n, (j) => [base, i, 'members', j], 'member'));
+    });
+  }
+  config.voicemailBoxes.forEach((b, i) => {
+    if (b.deleteAfterEmail && !b.email) errors.push({ path: ['voicemailBoxes', i, 'deleteAfterEmail'], message: 'messages can only be deleted once e-mailed: give an address' });
+  });
   config.disa.forEach((d, i) => {
     if (!classNames.has(d.class)) errors.push({ path: ['disa', i, 'class'], message: `calling class "${d.class}" does not exist` });
   });
@@ -209,6 +260,22 @@ export function checkConsistency(config: PbxConfig, previous?: PbxConfig): Field
   trunks.forEach((t, i) => {
     if (t.password !== undefined && t.username !== undefined && t.password.toLowerCase() === t.username.toLowerCase())
       errors.push({ path: ['trunks', i, 'password'], message: 'must not be the user name' });
+  });
+  // PINs guard mailboxes (toll fraud through call-back features) and the phone lock.
+  for (const e of previous?.extensions ?? []) if (e.pin) kept.add(`pin ext ${e.number} ${e.pin}`);
+  for (const b of previous?.voicemailBoxes ?? []) kept.add(`pin box ${b.number} ${b.pin}`);
+  for (const c of previous?.conferences ?? []) kept.add(`pin conf ${c.name} ${c.pin} ${c.adminPin}`);
+  const weakPin = (p: string, own: string) => p.length < 4 || isObviousPin(p) || own.endsWith(p) || p === own;
+  const PIN_MESSAGE = 'too easy to guess: not all the same digit, not a run such as 1234, not the mailbox number';
+  extensions.forEach((e, i) => {
+    if (e.pin !== undefined && !kept.has(`pin ext ${e.number} ${e.pin}`) && weakPin(e.pin, e.number)) errors.push({ path: ['extensions', i, 'pin'], message: PIN_MESSAGE });
+  });
+  config.voicemailBoxes.forEach((b, i) => {
+    if (!kept.has(`pin box ${b.number} ${b.pin}`) && weakPin(b.pin, b.number)) errors.push({ path: ['voicemailBoxes', i, 'pin'], message: PIN_MESSAGE });
+  });
+  config.conferences.forEach((c, i) => {
+    if (kept.has(`pin conf ${c.name} ${c.pin} ${c.adminPin}`)) return;
+    if (c.adminPin !== undefined && weakPin(c.adminPin, c.number)) errors.push({ path: ['conferences', i, 'adminPin'], message: PIN_MESSAGE });
   });
   config.amiUsers.forEach((u, i) => {
     if (kept.has(`ami ${u.username} ${u.secret}`)) return;

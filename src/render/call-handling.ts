@@ -20,6 +20,8 @@ const PREFIX: Record<Exclude<DestinationKind, 'extension'>, string> = {
   lookup: 'lookup',
   announcement: 'ann',
   disa: 'disa',
+  voicemail: 'vm',
+  conference: 'conf',
 };
 
 export const ALL_ROUTES_CONTEXT = 'pbx-all-routes';
@@ -33,6 +35,8 @@ export function encodeDestination(d: Destination | undefined): string {
   if ('hangup' in d) return 'hangup';
   const t = targetOf(d);
   if (!t) return 'hangup';
+  // vm/<box>/<u|b|s>: the greeting, as VoiceMail's options name it (s: none).
+  if ('voicemail' in d) return `vm/${d.voicemail}/${{ unavailable: 'u', busy: 'b', none: 's' }[d.greeting]}`;
   return t.kind === 'extension' ? `ext/${t.name}` : `${PREFIX[t.kind]}/${t.name}`;
 }
 

@@ -89,6 +89,10 @@ export class ConfigStore {
     const db = this.db;
     const system = db.prepare("SELECT value FROM settings WHERE key = 'system'").get() as { value: string } | undefined;
     const featureCodes = db.prepare("SELECT value FROM settings WHERE key = 'featureCodes'").get() as { value: string } | undefined;
+    const setting = (key: string) => {
+      const row = db.prepare('SELECT value FROM settings WHERE key = ?').get(key) as { value: string } | undefined;
+      return row ? JSON.parse(row.value) : {};
+    };
     const devicesByExt = new Map<string, unknown[]>();
     for (const d of db.prepare('SELECT extension, data FROM devices ORDER BY extension, position').all() as { extension: string; data: string }[]) {
       const list = devicesByExt.get(d.extension) ?? [];
@@ -126,6 +130,8 @@ export class ConfigStore {
       phonebook: list('SELECT data FROM phonebook ORDER BY position'),
       ...this.callHandling(),
       featureCodes: featureCodes ? JSON.parse(featureCodes.value) : {},
+      mail: setting('mail'),
+      services: setting('services'),
     };
     // An empty database has no emergency rows yet; the schema's defaults fill it.
     if (!this.initialized()) return pbxConfigSchema.parse({ system: raw.system });
@@ -189,6 +195,8 @@ export class ConfigStore {
       (config[list] as Record<string, unknown>[]).forEach((o, i) => insObject.run(list, String(o[keyField]), i, JSON.stringify(o)));
     }
     setting.run('featureCodes', JSON.stringify(config.featureCodes));
+    setting.run('mail', JSON.stringify(config.mail));
+    setting.run('services', JSON.stringify(config.services));
 
     const revision = this.revision() + 1;
     setting.run('revision', String(revision));

@@ -10,6 +10,7 @@ import { ConfigService } from '../../src/services/config-service.ts';
 import { ResourceService, mergePatch } from '../../src/services/resource-service.ts';
 import { ConflictError, NotFoundError, ValidationError } from '../../src/domain/errors.ts';
 import { referrersOf, maskItem, COLLECTIONS } from '../../src/domain/collections.ts';
+import { extensionSchema } from '../../src/domain/model.ts';
 import { intersect, allows } from '../../src/domain/auth.ts';
 import { BackupService } from '../../src/services/backup-service.ts';
 
@@ -100,7 +101,7 @@ test('backup: refuses foreign and future archives before writing', () => {
 test('only new or changed secrets are judged: a weak one already stored does not block other edits', async () => {
   const { resources, service, store } = setup();
   // As a box restored from an older firmware would hold it (written below the rules).
-  store.transaction(() => store.replaceAll({ ...service.get(), extensions: [{ number: '201', name: 'Old', dnd: false, whenBusy: 'busy', forward: {}, devices: [{ username: 'old', password: 'password1', permit: [] }] }] }));
+  store.transaction(() => store.replaceAll({ ...service.get(), extensions: [{ ...extensionSchema.parse({ number: '201', name: 'Old' }), devices: [{ username: 'old', password: 'password1', permit: [] }] }] }));
   await resources.create(col('extensions'), { number: '202', name: 'New', devices: [{ username: 'new', password: 'Qz7-Lmw-Rt4-x' }] }, actor);
   await assert.rejects(
     resources.replace(col('extensions'), '201', { name: 'Old', devices: [{ username: 'old', password: 'password2' }] }, actor, 'put'),
