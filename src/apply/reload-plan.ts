@@ -6,6 +6,8 @@ const MODULE_OF: Record<string, string> = {
   'pjsip.conf': 'res_pjsip.so',
   'extensions.conf': 'pbx_config.so',
   'pbx-lib.conf': 'pbx_config.so',
+  'pbx-lib-user.conf': 'pbx_config.so',
+  'pbx-lib-recording.conf': 'pbx_config.so',
   'rtp.conf': 'res_rtp_asterisk.so',
   'manager.conf': 'manager',
   'http.conf': 'http',

@@ -12,12 +12,14 @@
 //   pbx-<kind>-<name>    one per inbound-handling object (call-handling.ts)
 // Includes are searched in order and a context's own lines before its includes, so internal
 // numbers always win over an overlapping outbound pattern.
-import type { Destination, Extension, OutboundRule, PbxConfig } from '../domain/model.ts';
+import type { Destination, Extension, OutboundRule, PbxConfig, RecordingPolicy } from '../domain/model.ts';
 import { context, extenName, gosub, hint, renderDialplan, type DialplanContext } from './dialplan.ts';
 import { ALL_ROUTES_CONTEXT, FEATURES_CONTEXT, encodeDestination, objectContext, renderCallHandling } from './call-handling.ts';
 import type { ExpectedObject, RenderContext } from './types.ts';
 
 export const INBOUND_CONTEXT = 'pbx-inbound';
+/** The hand-written dialplan libraries (rootfs/usr/share/pbx/asterisk), included in this order. */
+export const LIBRARY_FILES = ['pbx-lib.conf', 'pbx-lib-user.conf', 'pbx-lib-recording.conf'] as const;
 export const INTERNAL_CONTEXT = 'pbx-internal';
 const NOCLASS_CONTEXT = 'pbx-noclass';
 
@@ -40,8 +42,17 @@ function trunkList(config: PbxConfig, names: readonly string[], options: { ignor
     .join('&');
 }
 
+/** mode:calls:announce, as pbx-lib-rec-prepare reads it; empty when never recorded. */
+export function encodeRecording(p: RecordingPolicy): string {
+  return p.mode === 'never' ? '' : `${p.mode}:${p.calls}:${p.announce ? 1 : 0}`;
+}
+
 function extensionLine(ctx: DialplanContext, ext: Extension): void {
   const f = ext.forward;
+  // Without a forward of its own, an extension with a mailbox sends unanswered, busy and
+  // unreachable calls there, with the matching greeting.
+  const box = (greeting: 'u' | 'b') => (ext.voicemail.enabled ? `vm/${ext.number}/${greeting}` : '');
+  const mobile = ext.mobile?.enabled ? `${ext.mobile.number}:${ext.mobile.delay}:${ext.mobile.confirm ? 1 : 0}` : '';
   gosub(
     ctx,
     ext.number,
@@ -50,12 +61,12 @@ function extensionLine(ctx: DialplanContext, ext: Extension): void {
       ext.number,
       ext.devices.map((d) => `PJSIP/${d.username}`).join('&'),
       ext.busyLevel ?? 0,
-      ext.dnd ? 1 : 0,
-      encodeTarget(f.always),
-      encodeTarget(f.busy),
-      encodeTarget(f.noAnswer),
-      f.noAnswer?.after ?? 0,
-      encodeTarget(f.unreachable),
+      encodeRecording(ext.recording),
+      mobile,
+      encodeTarget(f.busy) || box('b'),
+      encodeTarget(f.noAnswer) || box('u'),
+      f.noAnswer?.after ?? (ext.voicemail.enabled ? 20 : 0),
+      encodeTarget(f.unreachable) || box('u'),
       classContext(ext.class),
       ext.whenBusy,
     ],
@@ -135,8 +146,8 @@ export function renderExtensionsConf(config: PbxConfig, ctx: RenderContext): { t
     `PBX_LANG=${config.system.language}`,
     `PBX_SOUNDS=${ctx.instanceDir}/sounds`,
     '',
-    '; hand-written subroutines (rootfs/usr/share/pbx/asterisk/pbx-lib.conf)',
-    '#include pbx-lib.conf',
+    '; hand-written subroutines (rootfs/usr/share/pbx/asterisk/pbx-lib*.conf)',
+    ...LIBRARY_FILES.map((f) => `#include ${f}`),
   ].join('\n');
 
   const expected: ExpectedObject[] = contexts.map((c) => ({ kind: 'dialplan context', id: c.name, owner: c.comment ?? c.name }));
