@@ -37,7 +37,7 @@ import { hostStatus } from './lib/sysinfo.ts';
 import { TRUNK_PREFIX, trunkEndpoint } from './render/pjsip-conf.ts';
 import { SwitchService } from './services/switch-service.ts';
 import { QueueService } from './services/queue-service.ts';
-import { FeatureCodeService } from './services/feature-code-service.ts';
+import { SettingsService } from './services/settings-service.ts';
 import { PbxEventTracker } from './calls/queue-events.ts';
 import { PromptStore } from './media/prompt-store.ts';
 
@@ -65,7 +65,9 @@ export interface Daemon {
   /** Queue status and member actions (REST /api/v1/queues/{name}/...). */
   queues: QueueService;
   /** The feature codes singleton (REST /api/v1/feature-codes). */
-  featureCodes: FeatureCodeService;
+  featureCodes: SettingsService<'featureCodes'>;
+  mailSettings: SettingsService<'mail'>;
+  serviceSettings: SettingsService<'services'>;
   /** Queue events and switch changes from AMI ('event' events, for the event stream). */
   liveEvents: PbxEventTracker;
   /** Audio of uploaded prompts: <instance dir>/sounds/<language>/<name>.wav (/api/v1/prompts/{name}/audio). */
@@ -280,7 +282,9 @@ export async function startDaemon(env: NodeJS.ProcessEnv = process.env): Promise
     onError: (err, what) => logger.warn({ err: (err as Error).message, what }, 'switch state sync failed'),
   });
   const queues = new QueueService({ config: service, runtime: control });
-  const featureCodes = new FeatureCodeService(service);
+  const featureCodes = new SettingsService(service, 'featureCodes');
+  const mailSettings = new SettingsService(service, 'mail');
+  const serviceSettings = new SettingsService(service, 'services');
   // BLF keys show each switch's stored state: after every (re)start of Asterisk, and after a
   // change of the model (a new switch, its states reordered).
   ami.on('fullyBooted', () => void switches.syncDeviceStates());
@@ -300,7 +304,7 @@ export async function startDaemon(env: NodeJS.ProcessEnv = process.env): Promise
       logger,
       version: PRODUCT_VERSION,
       webuiDir: config.webuiDir,
-      api: { config: service, resources, auth, backup, apply: applier, calls, callEvents, webhookDeliveries, status, setup, prompts, switches, queues, featureCodes, liveEvents, httpPort: () => boundHttpPort },
+      api: { config: service, resources, auth, backup, apply: applier, calls, callEvents, webhookDeliveries, status, setup, prompts, switches, queues, featureCodes, mailSettings, serviceSettings, liveEvents, httpPort: () => boundHttpPort },
     }),
   );
   await listen(httpServer, config.httpPort, config.httpHost);
@@ -346,7 +350,7 @@ export async function startDaemon(env: NodeJS.ProcessEnv = process.env): Promise
       logger.info('stopped');
     })());
 
-  return { config, service, auth, resources, applier, health, control, calls, callEvents, webhooks, webhookDeliveries, httpPort, status, setup, prompts, switches, queues, featureCodes, liveEvents, stop };
+  return { config, service, auth, resources, applier, health, control, calls, callEvents, webhooks, webhookDeliveries, httpPort, status, setup, prompts, switches, queues, featureCodes, mailSettings, serviceSettings, liveEvents, stop };
 }
 
 if (import.meta.main) {

@@ -20,7 +20,7 @@ import {
 import { ForbiddenError, NotFoundError, UnavailableError, ValidationError } from '../domain/errors.ts';
 import { PbxError, type FieldError } from '../domain/errors.ts';
 import { systemSchema, CALL_EVENT_TYPES } from '../domain/model.ts';
-import { featureCodesSchema, extensionNumber } from '../domain/model.ts';
+import { featureCodesSchema, mailSchema, servicesSchema, extensionNumber } from '../domain/model.ts';
 import {
   QUEUE_EVENT_TYPES,
   QUEUE_MEMBER_ACTIONS,
@@ -44,7 +44,7 @@ import { BULK_MAX } from '../services/resource-service.ts';
 import type { SetupState } from '../services/setup-service.ts';
 import type { SwitchService } from '../services/switch-service.ts';
 import type { QueueService } from '../services/queue-service.ts';
-import type { FeatureCodeService } from '../services/feature-code-service.ts';
+import type { SettingsService } from '../services/settings-service.ts';
 import { systemStatusSchema, type SystemStatus } from '../services/status-service.ts';
 import { networkInterfaces } from '../lib/sysinfo.ts';
 import { RouteRegistry, errorSchema, type RouteDef } from './registry.ts';
@@ -105,7 +105,9 @@ export interface ApiDeps {
   /** Queue status and member actions (/queues/{name}/status, /queues/{name}/members/...). */
   queues?: QueueService;
   /** The feature codes singleton (/feature-codes). */
-  featureCodes?: FeatureCodeService;
+  featureCodes?: SettingsService<'featureCodes'>;
+  mailSettings?: SettingsService<'mail'>;
+  serviceSettings?: SettingsService<'services'>;
   /** Queue events and switch changes from Asterisk ('event' events; src/calls/queue-events.ts). */
   liveEvents?: EventEmitter;
 }
@@ -1121,10 +1123,6 @@ export function buildApi(deps: ApiDeps): RouteRegistry {
     if (!deps.queues) throw new UnavailableError('queue status is not available (Asterisk disabled)');
     return deps.queues;
   };
-  const featureCodeApi = () => {
-    if (!deps.featureCodes) throw new UnavailableError('feature codes are not available');
-    return deps.featureCodes;
-  };
   r.add({
     method: 'get',
     path: '/switches/:key/state',
@@ -1172,25 +1170,40 @@ export function buildApi(deps: ApiDeps): RouteRegistry {
       handler: async ({ params, actor }) => ({ body: await queueApi().memberAction(params.key, params.extension, action, actor) }),
     });
   }
-  r.add({
-    method: 'get',
-    path: '/feature-codes',
-    tag: 'system',
-    summary: 'Feature codes dialled from phones (agent login and logout)',
-    access: { section: 'system', level: 'read' },
-    responses: { 200: featureCodesSchema, 503: errorSchema },
-    handler: () => ({ body: featureCodeApi().get() }),
-  });
-  r.add({
-    method: 'put',
-    path: '/feature-codes',
-    tag: 'system',
-    summary: 'Replace the feature codes (absent ones get their default)',
-    access: { section: 'system', level: 'write' },
-    docBody: featureCodesSchema,
-    responses: { 200: writeResult(featureCodesSchema), 400: errorSchema, 409: errorSchema, 503: errorSchema },
-    handler: async ({ req, actor }) => ({ body: await featureCodeApi().put(req.body, actor, 'put') }),
-  });
+  // Singletons of the model: GET, PUT (absent fields get their default), PATCH (merge).
+  const singletons = [
+    ['/feature-codes', featureCodesSchema, () => deps.featureCodes, 'Feature codes dialled from phones and typed during calls'],
+    ['/mail', mailSchema, () => deps.mailSettings, 'The SMTP relay the box sends mail through (password never answered)'],
+    ['/services', servicesSchema, () => deps.serviceSettings, 'Settings of the user services: call parking, recording storage'],
+  ] as const;
+  for (const [path, schema, service, summary] of singletons) {
+    const api = () => {
+      const s = service();
+      if (!s) throw new UnavailableError(`${path.slice(1)} is not available`);
+      return s;
+    };
+    r.add({
+      method: 'get',
+      path,
+      tag: 'system',
+      summary,
+      access: { section: 'system', level: 'read' },
+      responses: { 200: schema, 503: errorSchema },
+      handler: () => ({ body: api().get() }),
+    });
+    for (const mode of ['put', 'patch'] as const) {
+      r.add({
+        method: mode,
+        path,
+        tag: 'system',
+        summary: mode === 'put' ? `Replace: ${summary.toLowerCase()}` : `Change some fields: ${summary.toLowerCase()}`,
+        access: { section: 'system', level: 'write' },
+        docBody: schema,
+        responses: { 200: writeResult(schema), 400: errorSchema, 409: errorSchema, 503: errorSchema },
+        handler: async ({ req, actor }) => ({ body: await api().put(req.body, actor, mode) }),
+      });
+    }
+  }
 
   // ---- calls and events -------------------------------------------------------------------------
   const calls = () => {
