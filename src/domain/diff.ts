@@ -13,7 +13,7 @@ export interface ConfigChange {
   after?: unknown;
 }
 
-const SECRET_KEYS = new Set(['password', 'secret', 'pin']);
+const SECRET_KEYS = new Set(['password', 'secret', 'pin', 'adminPin']);
 
 /** Deep copy with every secret replaced; `changed` secrets are told apart from equal ones. */
 export function maskSecrets(value: unknown): unknown {

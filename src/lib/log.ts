@@ -4,7 +4,7 @@ import { pino } from 'pino';
 
 export type Logger = pino.Logger;
 
-export const REDACTED_KEYS = ['password', 'secret', 'amiSecret', 'ariPassword', 'token', 'authorization', 'cookie'];
+export const REDACTED_KEYS = ['password', 'secret', 'pin', 'adminPin', 'amiSecret', 'ariPassword', 'token', 'authorization', 'cookie'];
 
 export function createLogger(options: { level?: string; name?: string; destination?: NodeJS.WritableStream } = {}): Logger {
   const paths = REDACTED_KEYS.flatMap((k) => [k, `*.${k}`, `*.*.${k}`, `*[*].${k}`, `*.*[*].${k}`]);
