@@ -1,6 +1,7 @@
-// docs/call-routing.md is applied as written: its ```yaml doc-config fragments, joined (lists
-// of the same key concatenated, objects merged), go through `pbxctl apply -f` to a real
-// Asterisk, which must take every object (apply verifies the contexts and queues exist).
+// docs/call-routing.md and docs/user-services.md are applied as written: the ```yaml doc-config
+// fragments of each page, joined (lists of the same key concatenated, objects merged), go
+// through `pbxctl apply -f` to a real Asterisk, which must take every object (apply verifies
+// the contexts, queues and the other objects it can see exist).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -8,7 +9,7 @@ import { join } from 'node:path';
 import { parse, stringify } from 'yaml';
 import { startPbx, type PbxInstance } from '../lib/pbx.ts';
 
-const DOC = join(import.meta.dirname, '../../docs/call-routing.md');
+const DOCS = join(import.meta.dirname, '../../docs');
 
 type Obj = Record<string, unknown>;
 function merge(into: Obj, from: Obj): Obj {
@@ -21,8 +22,8 @@ function merge(into: Obj, from: Obj): Obj {
   return into;
 }
 
-function docConfig(): Obj {
-  const blocks = [...readFileSync(DOC, 'utf8').matchAll(/```yaml doc-config\n([\s\S]*?)```/g)].map((m) => parse(m[1]!) as Obj);
+function docConfig(page: string): Obj {
+  const blocks = [...readFileSync(join(DOCS, page), 'utf8').matchAll(/```yaml doc-config\n([\s\S]*?)```/g)].map((m) => parse(m[1]!) as Obj);
   assert.ok(blocks.length >= 6, 'the page has its configuration fragments');
   return blocks.reduce((acc, b) => merge(acc, b), {} as Obj);
 }
@@ -35,23 +36,30 @@ after(async () => {
   await pbx?.stop();
 });
 
-test('the configuration of docs/call-routing.md applies with pbxctl and Asterisk takes every object', async () => {
-  const config = docConfig();
-  // The instance's own ports (a test box shares the machine).
-  config.system = { ...(config.system as Obj), sipPort: pbx.sipPort, rtpStart: pbx.rtpStart, rtpEnd: pbx.rtpStart + 199 };
-  const file = join(pbx.dataDir, 'call-routing.yaml');
-  writeFileSync(file, stringify(config));
-  const r = await pbx.pbxctl(['apply', '-f', file]);
-  assert.equal(r.code, 0, `pbxctl apply: ${r.stdout}${r.stderr}`);
-  const exported = parse((await pbx.pbxctl(['export'])).stdout) as Obj;
-  for (const key of ['timeConditions', 'switches', 'prompts', 'ivrs', 'lookups', 'ringGroups', 'queues', 'announcements', 'disa', 'blockedCallers']) {
-    assert.deepEqual(
-      (exported[key] as Obj[]).map((o) => o.name ?? o.number),
-      (config[key] as Obj[]).map((o) => o.name ?? o.number),
-      `${key} exported as applied`,
-    );
-  }
-  const health = await pbx.health();
-  assert.equal(health.parts.config?.state, 'applied');
-  assert.equal(health.parts.config?.appliedRevision, health.parts.config?.revision);
-});
+const PAGES = {
+  'call-routing.md': ['timeConditions', 'switches', 'prompts', 'ivrs', 'lookups', 'ringGroups', 'queues', 'announcements', 'disa', 'blockedCallers'],
+  'user-services.md': ['extensions', 'voicemailBoxes', 'conferences', 'pagingGroups', 'mohClasses', 'ringGroups'],
+};
+
+for (const [page, keys] of Object.entries(PAGES)) {
+  test(`the configuration of docs/${page} applies with pbxctl and Asterisk takes every object`, async () => {
+    const config = docConfig(page);
+    // The instance's own ports (a test box shares the machine).
+    config.system = { ...(config.system as Obj), sipPort: pbx.sipPort, rtpStart: pbx.rtpStart, rtpEnd: pbx.rtpStart + 199 };
+    const file = join(pbx.dataDir, page.replace('.md', '.yaml'));
+    writeFileSync(file, stringify(config));
+    const r = await pbx.pbxctl(['apply', '-f', file]);
+    assert.equal(r.code, 0, `pbxctl apply: ${r.stdout}${r.stderr}`);
+    const exported = parse((await pbx.pbxctl(['export'])).stdout) as Obj;
+    for (const key of keys) {
+      assert.deepEqual(
+        (exported[key] as Obj[]).map((o) => o.name ?? o.number),
+        (config[key] as Obj[]).map((o) => o.name ?? o.number),
+        `${key} exported as applied`,
+      );
+    }
+    const health = await pbx.health();
+    assert.equal(health.parts.config?.state, 'applied');
+    assert.equal(health.parts.config?.appliedRevision, health.parts.config?.revision);
+  });
+}
