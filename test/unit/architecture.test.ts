@@ -27,6 +27,8 @@ const ALLOWED: Record<string, string[]> = {
   cli: ['services', 'domain', 'lib', 'daemon-config'],
   calls: ['domain', 'lib', 'services'],
   media: ['domain', 'lib'],
+  mail: ['domain', 'lib', 'services'],
+  recordings: ['domain', 'lib', 'services', 'store'],
 };
 const ADAPTERS: Record<string, string> = {
   'better-sqlite3': 'store/db.ts',
@@ -36,6 +38,7 @@ const ADAPTERS: Record<string, string> = {
   yaml: 'lib/yaml.ts',
   diff: 'lib/text-diff.ts',
   systeminformation: 'lib/sysinfo.ts',
+  nodemailer: 'mail/mailer.ts',
 };
 
 const imports = (file: string) =>
