@@ -20,7 +20,11 @@ const ExtensionWizard = lazy(() => import('./pages/ObjectWizards.tsx').then((m) 
 const TrunkWizard = lazy(() => import('./pages/ObjectWizards.tsx').then((m) => ({ default: m.TrunkWizard })));
 const IvrWizard = lazy(() => import('./pages/InboundWizards.tsx').then((m) => ({ default: m.IvrWizard })));
 const QueueWizard = lazy(() => import('./pages/InboundWizards.tsx').then((m) => ({ default: m.QueueWizard })));
-const FeatureCodes = lazy(() => import('./pages/InboundPanels.tsx').then((m) => ({ default: m.FeatureCodes })));
+const services = () => import('./pages/ServicesPages.tsx');
+const FeatureCodes = lazy(() => services().then((m) => ({ default: m.FeatureCodes })));
+const MailSettings = lazy(() => services().then((m) => ({ default: m.MailSettings })));
+const ServiceSettings = lazy(() => services().then((m) => ({ default: m.ServiceSettings })));
+const Recordings = lazy(() => services().then((m) => ({ default: m.Recordings })));
 import { Audit, AuditEntry } from './pages/Audit.tsx';
 import { Preview } from './pages/Preview.tsx';
 import { Backup } from './pages/Backup.tsx';
@@ -79,6 +83,12 @@ function page(pattern: string, params: Record<string, string>): ReactNode {
       return <QueueWizard />;
     case '/feature-codes':
       return <FeatureCodes />;
+    case '/mail':
+      return <MailSettings />;
+    case '/service-settings':
+      return <ServiceSettings />;
+    case '/recordings':
+      return <Recordings />;
   }
   if (col && pattern === `/${col.path}`) return <CollectionList key={col.path} collection={col.path} />;
   if (col && pattern === `/${col.path}/new`) return <CollectionEdit key={`${col.path}/new`} collection={col.path} />;

@@ -7,7 +7,7 @@ export interface RouteInfo {
   section?: string;
   level?: 'read' | 'write';
   /** Navigation group; absent = not in the menu. */
-  group?: 'overview' | 'pbx' | 'callHandling' | 'integration' | 'system';
+  group?: 'overview' | 'pbx' | 'callHandling' | 'services' | 'integration' | 'system';
 }
 
 /** Model collections (generic list/edit pages), in menu order. Paths are the API's. */
@@ -29,6 +29,11 @@ export const COLLECTION_PAGES: { path: string; section: string; group: RouteInfo
   { path: 'announcements', section: 'ivr', group: 'callHandling' },
   { path: 'lookups', section: 'ivr', group: 'callHandling' },
   { path: 'prompts', section: 'ivr', group: 'callHandling' },
+  // What people use at their phones: mailboxes, rooms, paging, music.
+  { path: 'voicemail-boxes', section: 'services', group: 'services' },
+  { path: 'conferences', section: 'services', group: 'services' },
+  { path: 'paging-groups', section: 'services', group: 'services' },
+  { path: 'moh-classes', section: 'services', group: 'services' },
   { path: 'ami-users', section: 'crm', group: 'integration' },
   { path: 'webhooks', section: 'crm', group: 'integration' },
 ];
@@ -39,7 +44,11 @@ export const PAGES: RouteInfo[] = [
   ...COLLECTION_PAGES.map((c) => ({ pattern: `/${c.path}`, id: c.path, section: c.section, group: c.group })),
   { pattern: '/tokens', id: 'tokens', section: 'users', group: 'integration' },
   { pattern: '/system', id: 'system', section: 'system', group: 'system' },
-  { pattern: '/feature-codes', id: 'feature-codes', section: 'system', group: 'system' },
+  { pattern: '/feature-codes', id: 'feature-codes', section: 'system', group: 'services' },
+  { pattern: '/service-settings', id: 'service-settings', section: 'system', group: 'services' },
+  // Only the privacy admin's role has this section: the admin does not see the page at all.
+  { pattern: '/recordings', id: 'recordings', section: 'recordings', group: 'services' },
+  { pattern: '/mail', id: 'mail', section: 'system', group: 'system' },
   { pattern: '/emergency-numbers', id: 'emergency', section: 'routing', group: 'system' },
   { pattern: '/preview', id: 'preview', section: 'system', group: 'system' },
   { pattern: '/backup', id: 'backup', section: 'system', group: 'system' },

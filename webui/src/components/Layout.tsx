@@ -9,7 +9,7 @@ import { useSession } from '../lib/session.tsx';
 import { PAGES, type RouteInfo } from '../routes.ts';
 import { ApplyIndicator } from './ApplyIndicator.tsx';
 
-const GROUPS: NonNullable<RouteInfo['group']>[] = ['overview', 'pbx', 'callHandling', 'integration', 'system'];
+const GROUPS: NonNullable<RouteInfo['group']>[] = ['overview', 'pbx', 'callHandling', 'services', 'integration', 'system'];
 
 export function Layout({ children }: { children: ReactNode }) {
   const { t, lang, setLang } = useI18n();

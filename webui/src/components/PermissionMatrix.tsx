@@ -14,6 +14,7 @@ export const SECTIONS = [
   'ivr',
   'phonebook',
   'switches',
+  'services',
   'cdr',
   'recordings',
   'privacy',

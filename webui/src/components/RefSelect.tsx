@@ -5,8 +5,8 @@ import { useEffect, useId, useState } from 'react';
 import { api, type ListResult } from '../lib/api.ts';
 import { useI18n } from '../lib/i18n.tsx';
 
-const KEY: Record<string, string> = { extensions: 'number', trunks: 'name', 'outbound-rules': 'name', 'calling-classes': 'name', 'inbound-routes': 'did', 'ami-users': 'username', webhooks: 'name', phonebook: 'id' };
-const LABEL: Record<string, string> = { extensions: 'name', trunks: 'host', phonebook: 'name' };
+const KEY: Record<string, string> = { extensions: 'number', 'voicemail-boxes': 'number', trunks: 'name', 'outbound-rules': 'name', 'calling-classes': 'name', 'inbound-routes': 'did', 'ami-users': 'username', webhooks: 'name', phonebook: 'id' };
+const LABEL: Record<string, string> = { extensions: 'name', 'voicemail-boxes': 'name', trunks: 'host', phonebook: 'name' };
 
 export interface Option {
   value: string;

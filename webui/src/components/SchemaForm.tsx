@@ -24,6 +24,8 @@ export interface FormProps {
 }
 
 const SECRET_FIELDS = new Set(['password', 'secret']);
+/** Numeric PINs (mailbox, phone unlock, conference rooms): the box generates a strong one. */
+const PIN_FIELDS = new Set(['pin', 'adminPin']);
 
 export function humanize(key: string): string {
   const s = key.replace(/([a-z0-9])([A-Z])/g, '$1 $2').replace(/[_-]/g, ' ');
@@ -132,11 +134,15 @@ function Field({ name, schema, value, onChange, path, required, ctx }: { name: s
   if (alts) return <UnionField name={name} schema={schema} alts={alts} value={value} onChange={onChange} path={path} required={required} ctx={ctx} />;
 
   if (type === 'object') {
+    // An optional object without a default (a mobile to fork to) shows its defaults while absent,
+    // and is absent again when left at them: nothing filled in is no object at all.
+    const optional = !required && schema.default === undefined;
+    const blank = optional ? (emptyValue(schema) as Record<string, unknown>) : {};
     return (
       <fieldset className="group">
         <legend>{t(`field.${name}`) === `field.${name}` ? humanize(name) : t(`field.${name}`)}</legend>
         <Help schema={schema} name={name} id={helpId} />
-        <ObjectFields schema={schema} value={(value as Record<string, unknown>) ?? {}} onChange={onChange} path={path} ctx={ctx} />
+        <ObjectFields schema={schema} value={(value as Record<string, unknown>) ?? (optional ? blank : {})} onChange={(v) => onChange(optional && (Object.keys(v).length === 0 || JSON.stringify(v) === JSON.stringify(blank)) ? undefined : v)} path={path} ctx={ctx} />
         <Errors messages={own} id={errId} />
       </fieldset>
     );
@@ -160,7 +166,7 @@ function Field({ name, schema, value, onChange, path, required, ctx }: { name: s
                 checked={list.includes(opt)}
                 onChange={(e) => onChange(e.target.checked ? [...list, opt] : list.filter((x) => x !== opt))}
               />
-              {enumLabel(t, has, opt)}
+              {enumLabel(t, has, opt, name)}
             </label>
           ))}
           <Errors messages={own} id={errId} />
@@ -210,7 +216,7 @@ function Field({ name, schema, value, onChange, path, required, ctx }: { name: s
         {!required || value === undefined ? <option value="">{t('form.none')}</option> : null}
         {schema.enum.map((o) => (
           <option key={String(o)} value={String(o)}>
-            {enumLabel(t, has, o)}
+            {enumLabel(t, has, o, name)}
           </option>
         ))}
       </select>
@@ -230,8 +236,8 @@ function Field({ name, schema, value, onChange, path, required, ctx }: { name: s
     );
   } else if (schema['x-ref']) {
     input = <RefInput {...common} collection={schema['x-ref']} value={(value as string) ?? ''} onChange={(v) => onChange(v === '' && !required ? undefined : v)} />;
-  } else if (SECRET_FIELDS.has(name)) {
-    input = <SecretInput {...common} value={(value as string) ?? ''} onChange={(v) => onChange(v === '' && !required ? undefined : v)} />;
+  } else if (SECRET_FIELDS.has(name) || PIN_FIELDS.has(name)) {
+    input = <SecretInput {...common} kind={PIN_FIELDS.has(name) ? 'pin' : 'sip'} value={(value as string) ?? ''} onChange={(v) => onChange(v === '' && !required ? undefined : v)} />;
   } else {
     const kind = stringKind(schema);
     input = (
@@ -262,8 +268,12 @@ function Field({ name, schema, value, onChange, path, required, ctx }: { name: s
 type Has = (key: string) => boolean;
 type T = (key: string, vars?: Record<string, string | number>) => string;
 
-/** An enum value as people read it (enum.<value>), else the value itself. */
-function enumLabel(t: T, has: Has, v: unknown): string {
+/**
+ * An enum value as people read it: enum.<field>.<value> where the same value means different
+ * things in different fields ("all" calls, "all" members at once), else enum.<value>, else the value.
+ */
+function enumLabel(t: T, has: Has, v: unknown, field?: string): string {
+  if (field && has(`enum.${field}.${String(v)}`)) return t(`enum.${field}.${String(v)}`);
   return has(`enum.${String(v)}`) ? t(`enum.${String(v)}`) : String(v);
 }
 

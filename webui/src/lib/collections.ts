@@ -58,6 +58,9 @@ export function describe(path: string, item: Record<string, unknown>): string {
       return `${(item.patterns as string[]).join(', ')} → ${(item.trunks as string[]).join(', ')}`;
     case 'calling-classes':
       return ((item.rules as string[]) ?? []).join(', ');
+    case 'voicemail-boxes':
+    case 'paging-groups':
+      return ((item.members as string[] | undefined) ?? []).join(', ');
     default:
       return '';
   }

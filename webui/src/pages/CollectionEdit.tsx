@@ -11,12 +11,19 @@ import type { EditPanelProps } from './InboundPanels.tsx';
 // Live state and files of an object (a switch's state, a prompt's recordings), shown above its
 // form; loaded on demand, as most edit pages have none.
 const inbound = () => import('./InboundPanels.tsx');
+const services = () => import('./ServicesPanels.tsx');
 const EDIT_PANELS: Record<string, ComponentType<EditPanelProps>> = {
   switches: lazy(() => inbound().then((m) => ({ default: m.SwitchStatePanel }))),
   queues: lazy(() => inbound().then((m) => ({ default: m.QueueStatusPanel }))),
   prompts: lazy(() => inbound().then((m) => ({ default: m.PromptAudioPanel }))),
   lookups: lazy(() => inbound().then((m) => ({ default: m.LookupTablePanel }))),
+  extensions: lazy(() => services().then((m) => ({ default: m.ExtensionPanel }))),
+  'voicemail-boxes': lazy(() => services().then((m) => ({ default: m.VoicemailBoxPanel }))),
+  'moh-classes': lazy(() => services().then((m) => ({ default: m.MohFilesPanel }))),
+  conferences: lazy(() => services().then((m) => ({ default: m.ConferencePanel }))),
 };
+/** Panels that only show live state: a new object of these goes back to the list like any other. */
+const LIVE_ONLY = new Set(['extensions', 'conferences']);
 
 interface WriteResult {
   item: Record<string, unknown>;
@@ -52,7 +59,7 @@ export function CollectionEdit({ collection, objectKey }: { collection: string; 
   const saved = (r: WriteResult) => {
     reportSaved(toast, t, `${what} ${String(r.item[meta.keyField])}`, r.apply);
     // A new object with a panel (a prompt's recordings) is opened, so its panel can be used at once.
-    navigate(!objectKey && Panel ? `/${collection}/${encodeURIComponent(String(r.item[meta.keyField]))}` : `/${collection}`);
+    navigate(!objectKey && Panel && !LIVE_ONLY.has(collection) ? `/${collection}/${encodeURIComponent(String(r.item[meta.keyField]))}` : `/${collection}`);
   };
   return (
     <section className="page" aria-labelledby="page-title">

@@ -1,14 +1,13 @@
 // Live parts of the inbound call handling objects, shown on their edit pages above the form:
 // a switch's current state, a queue's callers and agents, a prompt's recordings, a lookup's
-// table as CSV. Plus the feature codes page. Each follows the box (SSE) rather than polling.
+// table as CSV. Each follows the box (SSE) rather than polling.
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { api, ApiError, errorText, request, url } from '../lib/api.ts';
 import { useEvent } from '../lib/events.ts';
 import { useI18n } from '../lib/i18n.tsx';
 import { requestSchema } from '../lib/schema.ts';
 import { useSession } from '../lib/session.tsx';
-import { reportSaved, useFeedback, type WriteApply } from '../components/feedback.tsx';
-import { ObjectForm } from '../components/ObjectForm.tsx';
+import { useFeedback } from '../components/feedback.tsx';
 import './Inbound.css';
 
 type Item = Record<string, unknown>;
@@ -543,45 +542,6 @@ export function LookupTablePanel({ objectKey, item, reload }: EditPanelProps) {
         <div className="form-error" role="alert">
           {error}
         </div>
-      ) : null}
-    </section>
-  );
-}
-
-// ---- feature codes -----------------------------------------------------------------------------
-
-/** Codes dialled from phones (agent log in/out; more come with the user services). */
-export function FeatureCodes() {
-  const { t } = useI18n();
-  const { can } = useSession();
-  const { toast } = useFeedback();
-  const [codes, setCodes] = useState<Item>();
-  const [error, setError] = useState('');
-  useEffect(() => {
-    api.get<Item>('/feature-codes').then(setCodes, (e) => setError(errorText(e)));
-  }, []);
-  return (
-    <section className="page" aria-labelledby="page-title">
-      <h1 id="page-title">{t('nav.feature-codes')}</h1>
-      <p className="muted">{t('intro.feature-codes')}</p>
-      {error ? (
-        <div className="form-error" role="alert">
-          {error}
-        </div>
-      ) : null}
-      {codes ? (
-        <ObjectForm
-          schemaPath="/feature-codes"
-          schemaMethod="put"
-          initial={codes}
-          disabled={!can('system', 'write')}
-          submitLabel={t('form.save')}
-          onSubmit={async (v) => {
-            const r = await api.put<{ item?: Item; apply?: WriteApply } & Item>('/feature-codes', v);
-            setCodes(r.item ?? r);
-            reportSaved(toast, t, t('nav.feature-codes'), r.apply);
-          }}
-        />
       ) : null}
     </section>
   );
