@@ -38,8 +38,21 @@ import { TRUNK_PREFIX, trunkEndpoint } from './render/pjsip-conf.ts';
 import { SwitchService } from './services/switch-service.ts';
 import { QueueService } from './services/queue-service.ts';
 import { SettingsService } from './services/settings-service.ts';
+import { ConferenceService } from './services/conference-service.ts';
+import { UserStateService } from './services/user-state-service.ts';
+import { encodeDestination } from './render/call-handling.ts';
 import { PbxEventTracker } from './calls/queue-events.ts';
 import { PromptStore } from './media/prompt-store.ts';
+import { MohStore } from './media/moh-store.ts';
+import { VoicemailStore, scheduleRetention } from './media/voicemail-store.ts';
+import { MailOutbox, sendTestMail } from './mail/outbox.ts';
+import { VoicemailPinInbox } from './mail/voicemail-pins.ts';
+import { findMailbox, mailboxes, VOICEMAIL_CONTEXT } from './domain/voicemail.ts';
+import { VOICEMAIL_OUTBOX, VOICEMAIL_PIN_INBOX } from './render/voicemail-conf.ts';
+import { RecordingService } from './recordings/recording-service.ts';
+import { LocalRecordingStorage } from './recordings/storage.ts';
+import { RecordingStore } from './store/recording-store.ts';
+import { RECORDING_STAGING } from './render/recording.ts';
 
 export interface Daemon {
   config: DaemonConfig;
@@ -68,16 +81,27 @@ export interface Daemon {
   featureCodes: SettingsService<'featureCodes'>;
   mailSettings: SettingsService<'mail'>;
   serviceSettings: SettingsService<'services'>;
+  /** DND, forward, lock and call back of extensions at run time (REST /api/v1/extensions/{n}/state). */
+  userState: UserStateService;
   /** Queue events and switch changes from AMI ('event' events, for the event stream). */
   liveEvents: PbxEventTracker;
   /** Audio of uploaded prompts: <instance dir>/sounds/<language>/<name>.wav (/api/v1/prompts/{name}/audio). */
   prompts: PromptStore;
+  /** Voicemail greetings and messages (REST /api/v1/voicemail-boxes/{number}/greetings, /messages). */
+  voicemail: VoicemailStore;
+  /** Voicemail e-mail spooled by app_voicemail, sent through the relay (flush() sends now). */
+  mailOutbox: MailOutbox;
+  /** PINs changed from the phone's mailbox menu, stored in the model (flush() takes them now). */
+  pinInbox: VoicemailPinInbox;
+  /** Call recordings: staging → storage → index (REST /api/v1/recordings, privacy admin). */
+  recordings: RecordingService;
   stop(): Promise<void>;
 }
 
 function loadStaticFiles(dir: string): FileSet {
   const files: FileSet = {};
-  for (const name of readdirSync(dir)) if (name.endsWith('.conf')) files[name] = readFileSync(join(dir, name), 'utf8');
+  // .conf: dialplan libraries; .sh: scripts Asterisk runs with /bin/sh (voicemail's mail and PIN hand-over).
+  for (const name of readdirSync(dir)) if (name.endsWith('.conf') || name.endsWith('.sh')) files[name] = readFileSync(join(dir, name), 'utf8');
   return files;
 }
 
@@ -243,6 +267,32 @@ export async function startDaemon(env: NodeJS.ProcessEnv = process.env): Promise
   }));
 
   // Asterisk starts on a complete generation of the current model.
+  // Call recordings: finished files from Asterisk's staging directory into the storage and the
+  // index. Files Asterisk never finished (it stopped mid-call) are taken whenever it (re)starts.
+  const recordings = new RecordingService({
+    store: new RecordingStore(db),
+    storage: new LocalRecordingStorage({ root: () => service.get().services.recording.path, defaultRoot: join(config.dataDir, 'recordings') }),
+    stagingDir: join(instanceDir, RECORDING_STAGING),
+    ...(owner ? { owner } : {}),
+    events: ami,
+    runtime: {
+      stopRecording: async (channel, mixMonitorId) => {
+        await ami.action({ action: 'StopMixMonitor', channel, mixmonitorid: mixMonitorId });
+        await ami.action({ action: 'Setvar', channel, variable: 'GROUP(pbxrec)', value: '' });
+      },
+    },
+    logger,
+  });
+  recordings.start();
+  // After every (re)start of Asterisk: recordings of channels that are gone were cut off.
+  ami.on('fullyBooted', () => {
+    ami
+      .actionList({ action: 'CoreShowChannels' }, 'CoreShowChannelsComplete')
+      .then((channels) => recordings.recoverInterrupted(new Set(channels.map((c) => String(c.uniqueid ?? '')))))
+      .catch((err: unknown) => logger.warn({ err: (err as Error).message }, 'recordings: could not look for interrupted recordings'));
+  });
+  health.register('recordings', () => recordings.health());
+
   applier.prepareForStart();
   if (supervisor) await supervisor.start();
   if (supervisor) {
@@ -282,9 +332,26 @@ export async function startDaemon(env: NodeJS.ProcessEnv = process.env): Promise
     onError: (err, what) => logger.warn({ err: (err as Error).message, what }, 'switch state sync failed'),
   });
   const queues = new QueueService({ config: service, runtime: control });
+  const conferences = new ConferenceService({ config: service, runtime: control });
   const featureCodes = new SettingsService(service, 'featureCodes');
   const mailSettings = new SettingsService(service, 'mail');
   const serviceSettings = new SettingsService(service, 'services');
+  const userState = new UserStateService({
+    config: service,
+    runtime: control,
+    events: ami,
+    extensionState: async (exten, context) => Number((await ami.action({ action: 'ExtensionState', exten, context })).status ?? -1),
+    encode: encodeDestination,
+    callBack: (caller, target) => calls.clickToCall({ extension: caller, number: target }),
+    onError: (err, what) => logger.warn({ err: (err as Error).message, what }, 'user state: background work failed'),
+    onInfo: (what, fields) => logger.info(fields, `user state: ${what}`),
+  });
+  // AstDB and DND BLF states follow the model: in full after every (re)start of Asterisk, and
+  // what changed after every apply.
+  ami.on('fullyBooted', () => void userState.start());
+  applier.on('status', (s: { state: string }) => {
+    if (s.state === 'applied') void userState.sync();
+  });
   // BLF keys show each switch's stored state: after every (re)start of Asterisk, and after a
   // change of the model (a new switch, its states reordered).
   ami.on('fullyBooted', () => void switches.syncDeviceStates());
@@ -297,6 +364,65 @@ export async function startDaemon(env: NodeJS.ProcessEnv = process.env): Promise
   const swept = prompts.sweep(new Set(service.get().prompts.map((p) => p.name)));
   if (swept.length) logger.info({ files: swept }, 'removed recordings of prompts that no longer exist');
 
+  // Music classes: a folder per class (created for new classes, removed with deleted ones after
+  // every apply); an upload is played at once through a reload of res_musiconhold.
+  const moh = new MohStore({
+    dir: join(instanceDir, 'moh'),
+    ...(owner ? { owner } : {}),
+    configFile: join(instanceDir, 'config', 'musiconhold.conf'),
+    reload: () => control.reload('res_musiconhold.so'),
+    onReloadError: (err) => logger.warn({ err: (err as Error).message }, 'music on hold reload failed'),
+  });
+  const syncMoh = () => {
+    try {
+      moh.sync(new Set(service.get().mohClasses.map((m) => m.name)));
+    } catch (err) {
+      logger.warn({ err: (err as Error).message }, 'music class folders not in line with the model');
+    }
+  };
+  syncMoh();
+  applier.on('status', (s: { state: string }) => {
+    if (s.state === 'applied') syncMoh();
+  });
+
+  // Voicemail: greetings and messages in the spool, the mail outbox and PIN inbox that
+  // app_voicemail fills through pbx-voicemail.sh, old messages expired hourly. Message lights
+  // follow a change made here through AMI VoicemailRefresh.
+  const refreshMwi = (mailbox: string) =>
+    void ami.action({ action: 'VoicemailRefresh', context: VOICEMAIL_CONTEXT, mailbox }).catch((err: unknown) => logger.warn({ err: (err as Error).message, mailbox }, 'voicemail: message light refresh failed'));
+  const voicemail = new VoicemailStore({
+    dir: join(instanceDir, 'spool', 'voicemail', VOICEMAIL_CONTEXT),
+    isMailbox: (n) => findMailbox(service.get(), n) !== undefined,
+    ...(owner ? { owner } : {}),
+    onChanged: refreshMwi,
+  });
+  const mailOutbox = new MailOutbox({
+    dir: join(instanceDir, 'spool', VOICEMAIL_OUTBOX),
+    settings: () => service.get().mail,
+    copyTo: (m) => [findMailbox(service.get(), m)?.copyTo ?? []].flat(),
+    logger,
+  });
+  const pinInbox = new VoicemailPinInbox({
+    dir: join(instanceDir, 'spool', VOICEMAIL_PIN_INBOX),
+    config: service,
+    logger,
+    onRefused: () => void control.reload('app_voicemail.so').catch(() => undefined),
+  });
+  mailOutbox.start();
+  pinInbox.start();
+  const stopRetention = scheduleRetention(voicemail, () => mailboxes(service.get()), {
+    onExpired: (boxes) => logger.info({ boxes }, 'voicemail: messages past their retention deleted'),
+    onError: (err) => logger.warn({ err: (err as Error).message }, 'voicemail: retention job failed'),
+  });
+  const mailTest = (to: string) => sendTestMail(service.get().mail, to, service.get().system.name);
+  // A changed relay may be what the waiting mail needed: everything is due again.
+  let relay = JSON.stringify(service.get().mail);
+  applier.on('status', (s: { state: string }) => {
+    if (s.state !== 'applied' || JSON.stringify(service.get().mail) === relay) return;
+    relay = JSON.stringify(service.get().mail);
+    void mailOutbox.flush({ retryAll: true });
+  });
+
   let boundHttpPort = config.httpPort;
   const httpServer = createServer(
     createHttpApp({
@@ -304,7 +430,7 @@ export async function startDaemon(env: NodeJS.ProcessEnv = process.env): Promise
       logger,
       version: PRODUCT_VERSION,
       webuiDir: config.webuiDir,
-      api: { config: service, resources, auth, backup, apply: applier, calls, callEvents, webhookDeliveries, status, setup, prompts, switches, queues, featureCodes, mailSettings, serviceSettings, liveEvents, httpPort: () => boundHttpPort },
+      api: { config: service, resources, auth, backup, apply: applier, calls, callEvents, webhookDeliveries, status, setup, prompts, moh, switches, queues, conferences, featureCodes, mailSettings, serviceSettings, liveEvents, userState, recordings, voicemail, mailTest, httpPort: () => boundHttpPort },
     }),
   );
   await listen(httpServer, config.httpPort, config.httpHost);
@@ -339,9 +465,13 @@ export async function startDaemon(env: NodeJS.ProcessEnv = process.env): Promise
       logger.info('stopping');
       status.stop();
       liveEvents.stop();
+      await recordings.stop();
+      userState.stop();
       httpServer.closeAllConnections();
       controlServer.closeAllConnections();
       await Promise.all([new Promise((r) => httpServer.close(r)), new Promise((r) => controlServer.close(r))]);
+      stopRetention();
+      await Promise.all([mailOutbox.stop(), pinInbox.stop()]);
       ami.stop();
       webhooks.stop();
       ari.stop();
@@ -350,7 +480,7 @@ export async function startDaemon(env: NodeJS.ProcessEnv = process.env): Promise
       logger.info('stopped');
     })());
 
-  return { config, service, auth, resources, applier, health, control, calls, callEvents, webhooks, webhookDeliveries, httpPort, status, setup, prompts, switches, queues, featureCodes, mailSettings, serviceSettings, liveEvents, stop };
+  return { config, service, auth, resources, applier, health, control, calls, callEvents, webhooks, webhookDeliveries, httpPort, status, setup, prompts, switches, queues, featureCodes, mailSettings, serviceSettings, liveEvents, userState, recordings, voicemail, mailOutbox, pinInbox, stop };
 }
 
 if (import.meta.main) {

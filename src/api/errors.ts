@@ -16,6 +16,7 @@ const STATUS: Record<string, number> = {
   payload_too_large: 413,
   unsupported_media_type: 415,
   locked_out: 429,
+  upstream_failed: 502,
   unavailable: 503,
 };
 

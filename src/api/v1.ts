@@ -21,6 +21,7 @@ import { ForbiddenError, NotFoundError, UnavailableError, ValidationError } from
 import { PbxError, type FieldError } from '../domain/errors.ts';
 import { systemSchema, CALL_EVENT_TYPES } from '../domain/model.ts';
 import { featureCodesSchema, mailSchema, servicesSchema, extensionNumber } from '../domain/model.ts';
+import { GREETING_KINDS, VOICEMAIL_FOLDERS, type GreetingKind } from '../domain/voicemail.ts';
 import {
   QUEUE_EVENT_TYPES,
   QUEUE_MEMBER_ACTIONS,
@@ -43,12 +44,17 @@ import type { HealthReporter } from '../health/health.ts';
 import { BULK_MAX } from '../services/resource-service.ts';
 import type { SetupState } from '../services/setup-service.ts';
 import type { SwitchService } from '../services/switch-service.ts';
+import type { UserStateService } from '../services/user-state-service.ts';
+import { EXTENSION_STATE_EVENT_TYPES, extensionStateSchema, type ExtensionStateEvent } from '../domain/user-state.ts';
 import type { QueueService } from '../services/queue-service.ts';
+import type { ConferenceService } from '../services/conference-service.ts';
+import { CONFERENCE_PARTICIPANT_ACTIONS, conferenceParticipantsSchema, conferenceStatusSchema } from '../services/conference-service.ts';
 import type { SettingsService } from '../services/settings-service.ts';
 import { systemStatusSchema, type SystemStatus } from '../services/status-service.ts';
 import { networkInterfaces } from '../lib/sysinfo.ts';
 import { RouteRegistry, errorSchema, type RouteDef } from './registry.ts';
 import { clearSessionCookies, setSessionCookies, sourceOf } from './session.ts';
+import { addRecordingRoutes, type RecordingsApi } from './recordings.ts';
 
 /** The apply side as the API sees it (src/apply's Applier, passed in from main.ts). */
 export interface ApplyView extends EventEmitter {
@@ -100,16 +106,28 @@ export interface ApiDeps {
   httpPort?: () => number;
   /** Audio of uploaded prompts (src/media/prompt-store.ts). */
   prompts?: PromptAudioApi;
+  /** Files of the music classes (src/media/moh-store.ts). */
+  moh?: MohFilesApi;
   /** Switch states (GET/PUT /switches/{name}/state). */
   switches?: SwitchService;
   /** Queue status and member actions (/queues/{name}/status, /queues/{name}/members/...). */
   queues?: QueueService;
+  /** Conference rooms at run time (/conferences/{name}/participants, /status, /lock, /unlock). */
+  conferences?: ConferenceService;
   /** The feature codes singleton (/feature-codes). */
   featureCodes?: SettingsService<'featureCodes'>;
   mailSettings?: SettingsService<'mail'>;
   serviceSettings?: SettingsService<'services'>;
+  /** Voicemail greetings and messages on disk (src/media/voicemail-store.ts). */
+  voicemail?: VoicemailSpoolApi;
+  /** Sends a test message through the SMTP relay now (src/mail/outbox.ts sendTestMail): 400 without a relay, 502 when it fails. */
+  mailTest?: (to: string) => Promise<{ accepted: string[]; response: string }>;
   /** Queue events and switch changes from Asterisk ('event' events; src/calls/queue-events.ts). */
   liveEvents?: EventEmitter;
+  /** Call recordings for the privacy admin (/recordings; src/recordings/recording-service.ts). */
+  recordings?: RecordingsApi;
+  /** DND, forward, lock and call back of extensions at run time (/extensions/{n}/state; 'event' events: extension.state). */
+  userState?: UserStateService;
 }
 
 type PromptLanguage = z.infer<typeof languageSchema>;
@@ -127,6 +145,51 @@ export interface PromptAudioApi {
   open(name: string, language: PromptLanguage): { stream: Readable; bytes: number };
   remove(name: string, language: PromptLanguage): Promise<void>;
   removeAll(name: string): Promise<unknown>;
+}
+
+const mohFileSchema = z.object({ name: z.string(), durationSeconds: z.number(), bytes: z.number().int() }).strict();
+export type MohFileInfo = z.infer<typeof mohFileSchema>;
+
+/** Music class files on disk (src/media/moh-store.ts's MohStore), passed in from main.ts. */
+export interface MohFilesApi {
+  /** Largest upload it takes: the API refuses larger bodies (413) before reading them. */
+  readonly maxBytes: number;
+  /** Converts and stores (replaces) a file; ValidationError (400, field `audio` or `file`) for what it refuses. */
+  store(cls: string, file: string, data: Uint8Array): Promise<MohFileInfo>;
+  list(cls: string): MohFileInfo[];
+  /** NotFoundError when the class has no such file. */
+  open(cls: string, file: string): { stream: Readable; bytes: number };
+  remove(cls: string, file: string): Promise<void>;
+  removeClass(cls: string): Promise<void>;
+}
+
+const greetingSchema = z.object({ kind: z.enum(GREETING_KINDS), durationSeconds: z.number(), bytes: z.number().int() }).strict();
+const voicemailMessageSchema = z
+  .object({
+    id: z.string().describe("app_voicemail's message id (stable while the message exists)"),
+    folder: z.enum(VOICEMAIL_FOLDERS).describe('INBOX: new; Old: heard; the others: saved by the user'),
+    index: z.number().int().describe('Position in its folder'),
+    callerId: z.string(),
+    callerNumber: z.string().optional(),
+    callerName: z.string().optional(),
+    receivedAt: z.string(),
+    durationSeconds: z.number(),
+    bytes: z.number().int(),
+  })
+  .strict();
+
+/** Voicemail greetings and messages on disk (src/media/voicemail-store.ts's VoicemailStore), passed in from main.ts. */
+export interface VoicemailSpoolApi {
+  /** Largest greeting upload it takes (413 beyond, before reading). */
+  readonly maxBytes: number;
+  /** NotFoundError for a number without a mailbox; ValidationError (400, field `audio`) for what it refuses. */
+  storeGreeting(box: string, kind: GreetingKind, data: Uint8Array): Promise<z.infer<typeof greetingSchema>>;
+  greetings(box: string): z.infer<typeof greetingSchema>[];
+  openGreeting(box: string, kind: GreetingKind): { stream: Readable; bytes: number };
+  removeGreeting(box: string, kind: GreetingKind): void;
+  messages(box: string): z.infer<typeof voicemailMessageSchema>[];
+  openMessage(box: string, id: string): { stream: Readable; bytes: number };
+  deleteMessage(box: string, id: string): Promise<void>;
 }
 
 /** Media types a prompt upload may be sent as (the content decides: WAV or MP3). */
@@ -689,6 +752,7 @@ export function buildApi(deps: ApiDeps): RouteRegistry {
         // A deleted prompt's recordings go with it. The model change is committed by now: a
         // file that cannot be removed is only left for the start-up sweep, never an error here.
         if (col.path === 'prompts') await deps.prompts?.removeAll(params.key).catch(() => undefined);
+        if (col.path === 'moh-classes') await deps.moh?.removeClass(params.key).catch(() => undefined);
         return { body: out };
       },
     });
@@ -798,6 +862,96 @@ export function buildApi(deps: ApiDeps): RouteRegistry {
       resources.get(promptCol, params.key);
       await promptAudio().remove(params.key, params.lang);
       config.record(actor, 'prompts.audio.delete', { type: promptCol.type, key: params.key }, `recording in ${params.lang} deleted`);
+      return { status: 204 };
+    },
+  });
+  // ---- music class files ------------------------------------------------------------------
+  const mohFiles = () => {
+    if (!deps.moh) throw new UnavailableError('music on hold files are not available');
+    return deps.moh;
+  };
+  const mohCol = resources.collection('moh-classes');
+  const mohFileParams = z.object({ key: z.string().min(1).max(100), file: z.string().min(1).max(100) }).strict();
+  r.add({
+    method: 'put',
+    path: '/moh-classes/:key/files/:file',
+    tag: 'moh-classes',
+    summary:
+      'Upload a file of a music class (raw body: a WAV or MP3 file, Content-Type audio/wav, audio/mpeg or application/octet-stream; at most 20 MB and 30 minutes). ' +
+      'Stored as 8 kHz mono µ-law, A-law and 16-bit WAV, so calls play it without transcoding; replaces a file of that name (an .mp3/.wav ending of the name is dropped) and plays at once, without an apply. ' +
+      'Not audio, a broken file, too long, a bad name: 400; too large: 413; 100 files in the class already: 409',
+    access: { section: mohCol.section, level: 'write' },
+    params: mohFileParams,
+    bodyType: 'audio/wav',
+    responses: {
+      200: z.object({ musicClass: z.string(), name: z.string(), durationSeconds: z.number(), bytes: z.number().int() }).strict(),
+      400: errorSchema,
+      404: errorSchema,
+      409: errorSchema,
+      413: errorSchema,
+      415: errorSchema,
+      503: errorSchema,
+    },
+    handler: async ({ req, params, actor }) => {
+      resources.get(mohCol, params.key);
+      const moh = mohFiles();
+      requireMediaType(req, AUDIO_TYPES, 'a WAV or MP3 file');
+      const data = await readRawBody(req, moh.maxBytes, 'audio');
+      const info = await moh.store(params.key, params.file, data);
+      // Deleted while it was converted: no file may outlive its class.
+      if (!mohCol.get(config.get()).some((m) => m.name === params.key)) {
+        await moh.removeClass(params.key).catch(() => undefined);
+        throw new NotFoundError(`music class ${params.key} does not exist`);
+      }
+      config.record(actor, 'moh.file.upload', { type: mohCol.type, key: params.key }, `file ${info.name} uploaded (${info.durationSeconds} s)`);
+      return { body: { musicClass: params.key, ...info } };
+    },
+  });
+  r.add({
+    method: 'get',
+    path: '/moh-classes/:key/files',
+    tag: 'moh-classes',
+    summary: 'The files of a music class, with their duration and stored WAV size (none: the class plays the default music)',
+    access: { section: mohCol.section, level: 'read' },
+    params: keyParams,
+    responses: { 200: z.object({ files: z.array(mohFileSchema) }).strict(), 404: errorSchema, 503: errorSchema },
+    handler: ({ params }) => {
+      resources.get(mohCol, params.key);
+      return { body: { files: mohFiles().list(params.key) } };
+    },
+  });
+  r.add({
+    method: 'get',
+    path: '/moh-classes/:key/files/:file',
+    tag: 'moh-classes',
+    summary: 'A file of a music class, as stored for Asterisk (audio/wav, 8 kHz mono), for listening',
+    access: { section: mohCol.section, level: 'read' },
+    params: mohFileParams,
+    responses: { 200: 'audio/wav', 400: errorSchema, 404: errorSchema, 503: errorSchema },
+    handler: ({ res, params }) => {
+      resources.get(mohCol, params.key);
+      const { stream, bytes } = mohFiles().open(params.key, params.file);
+      res.status(200);
+      res.setHeader('Content-Type', 'audio/wav');
+      res.setHeader('Content-Length', String(bytes));
+      res.setHeader('Content-Disposition', `inline; filename="${params.key}-${params.file.replace(/[^A-Za-z0-9_.-]/g, '')}.wav"`);
+      stream.on('error', () => res.destroy());
+      stream.pipe(res);
+      return { raw: true };
+    },
+  });
+  r.add({
+    method: 'delete',
+    path: '/moh-classes/:key/files/:file',
+    tag: 'moh-classes',
+    summary: 'Delete a file of a music class (it stops being played at once)',
+    access: { section: mohCol.section, level: 'write' },
+    params: mohFileParams,
+    responses: { 204: 'none', 400: errorSchema, 404: errorSchema, 503: errorSchema },
+    handler: async ({ params, actor }) => {
+      resources.get(mohCol, params.key);
+      await mohFiles().remove(params.key, params.file);
+      config.record(actor, 'moh.file.delete', { type: mohCol.type, key: params.key }, `file ${params.file} deleted`);
       return { status: 204 };
     },
   });
@@ -1114,6 +1268,38 @@ export function buildApi(deps: ApiDeps): RouteRegistry {
     },
   });
 
+  // ---- extensions at run time: DND, forward, phone lock, call back --------------------------------
+  const userStateApi = () => {
+    if (!deps.userState) throw new UnavailableError('the state of extensions is not available (Asterisk disabled)');
+    return deps.userState;
+  };
+  r.add({
+    method: 'get',
+    path: '/extensions/:key/state',
+    tag: 'extensions',
+    summary: "An extension's state as calls see it now: do-not-disturb and forward-always (as set from the phone or the configuration), phone lock, call-back request, last caller, registered devices",
+    access: { section: 'extensions', level: 'read' },
+    params: keyParams,
+    responses: { 200: extensionStateSchema, 404: errorSchema, 503: errorSchema },
+    handler: async ({ params }) => ({ body: await userStateApi().state(params.key) }),
+  });
+  for (const action of ['lock', 'unlock'] as const) {
+    r.add({
+      method: 'post',
+      path: `/extensions/:key/${action}`,
+      tag: 'extensions',
+      summary:
+        action === 'lock'
+          ? "Lock the extension's phone, as its lock code does: its calls go through its locked class, emergency numbers always pass; audited"
+          : "Unlock the extension's phone without its PIN (a user who forgot it); audited",
+      access: { section: 'extensions', level: 'write' },
+      params: keyParams,
+      body: z.object({}).strict(),
+      responses: { 200: extensionStateSchema, 404: errorSchema, 503: errorSchema },
+      handler: async ({ params, actor }) => ({ body: await userStateApi().setLock(params.key, action === 'lock', actor) }),
+    });
+  }
+
   // ---- switches, queues at run time, feature codes ---------------------------------------------
   const switchApi = () => {
     if (!deps.switches) throw new UnavailableError('switches are not available (Asterisk disabled)');
@@ -1170,6 +1356,61 @@ export function buildApi(deps: ApiDeps): RouteRegistry {
       handler: async ({ params, actor }) => ({ body: await queueApi().memberAction(params.key, params.extension, action, actor) }),
     });
   }
+  // ---- conference rooms at run time --------------------------------------------------------------
+  const conferenceApi = () => {
+    if (!deps.conferences) throw new UnavailableError('conference rooms are not available (Asterisk disabled)');
+    return deps.conferences;
+  };
+  r.add({
+    method: 'get',
+    path: '/conferences/:key/participants',
+    tag: 'conferences',
+    summary: 'Who is in a conference room: channel, caller, moderator or not, muted, when they joined (empty while nobody is in it)',
+    access: { section: 'services', level: 'read' },
+    params: keyParams,
+    responses: { 200: conferenceParticipantsSchema, 404: errorSchema, 503: errorSchema },
+    handler: async ({ params }) => ({ body: await conferenceApi().participants(params.key) }),
+  });
+  r.add({
+    method: 'get',
+    path: '/conferences/:key/status',
+    tag: 'conferences',
+    summary: 'Whether a conference room is running (someone is in it), locked, and how many are in it',
+    access: { section: 'services', level: 'read' },
+    params: keyParams,
+    responses: { 200: conferenceStatusSchema, 404: errorSchema, 503: errorSchema },
+    handler: async ({ params }) => ({ body: await conferenceApi().status(params.key) }),
+  });
+  for (const action of CONFERENCE_PARTICIPANT_ACTIONS) {
+    r.add({
+      method: 'post',
+      path: `/conferences/:key/participants/:channel/${action}`,
+      tag: 'conferences',
+      summary: `${{ mute: 'Mute', unmute: 'Unmute', kick: 'Remove (hang up)' }[action]} a participant, named by its channel as the participant list gives it (URL-encoded: PJSIP%2F201-0000002a); answers who is in the room after it; audited`,
+      access: { section: 'services', level: 'write' },
+      // The channel is checked by the service (400 names the field): never passed to Asterisk as a prefix or with a line break.
+      params: z.object({ key: z.string().min(1).max(100), channel: z.string().min(1).max(200) }).strict(),
+      body: z.object({}).strict(),
+      responses: { 200: conferenceParticipantsSchema, 400: errorSchema, 404: errorSchema, 503: errorSchema },
+      handler: async ({ params, actor }) => ({ body: await conferenceApi().participantAction(params.key, params.channel, action, actor) }),
+    });
+  }
+  for (const action of ['lock', 'unlock'] as const) {
+    r.add({
+      method: 'post',
+      path: `/conferences/:key/${action}`,
+      tag: 'conferences',
+      summary:
+        action === 'lock'
+          ? 'Lock a running conference room: nobody but moderators may join (409 while nobody is in it; the lock ends with the room); audited'
+          : 'Unlock a conference room; audited',
+      access: { section: 'services', level: 'write' },
+      params: keyParams,
+      body: z.object({}).strict(),
+      responses: { 200: conferenceStatusSchema, 404: errorSchema, 409: errorSchema, 503: errorSchema },
+      handler: async ({ params, actor }) => ({ body: await conferenceApi().setLocked(params.key, action === 'lock', actor) }),
+    });
+  }
   // Singletons of the model: GET, PUT (absent fields get their default), PATCH (merge).
   const singletons = [
     ['/feature-codes', featureCodesSchema, () => deps.featureCodes, 'Feature codes dialled from phones and typed during calls'],
@@ -1204,6 +1445,138 @@ export function buildApi(deps: ApiDeps): RouteRegistry {
       });
     }
   }
+
+  // ---- mail relay test, voicemail greetings and messages ------------------------------------
+  r.add({
+    method: 'post',
+    path: '/mail/test',
+    tag: 'system',
+    summary: 'Send a test e-mail through the SMTP relay of the mail settings now. No relay set: 400; the relay unreachable or refusing: 502 with its reason',
+    access: { section: 'system', level: 'write' },
+    body: z.object({ to: z.email('a valid e-mail address').max(254) }).strict(),
+    responses: { 200: z.object({ accepted: z.array(z.string()), response: z.string() }).strict(), 400: errorSchema, 502: errorSchema, 503: errorSchema },
+    handler: async ({ body, actor }) => {
+      if (!deps.mailTest) throw new UnavailableError('mail is not available');
+      const { to } = body;
+      const r = await deps.mailTest(to);
+      config.record(actor, 'mail.test', { type: 'mail settings', key: 'mail' }, `test e-mail sent to ${to}`);
+      return { body: r };
+    },
+  });
+  const voicemailSpool = () => {
+    if (!deps.voicemail) throw new UnavailableError('voicemail files are not available');
+    return deps.voicemail;
+  };
+  const boxParams = z.object({ number: extensionNumber }).strict();
+  const greetingParams = z.object({ number: extensionNumber, kind: z.enum(GREETING_KINDS) }).strict();
+  const messageParams = z.object({ number: extensionNumber, id: z.string().regex(/^[A-Za-z0-9-]{1,64}$/) }).strict();
+  r.add({
+    method: 'put',
+    path: '/voicemail-boxes/:number/greetings/:kind',
+    tag: 'voicemail-boxes',
+    summary:
+      "Upload a mailbox's greeting (unavailable, busy, or name) as a raw WAV or MP3 body (at most 20 MB and 2 minutes), for an extension's own box or a shared box. " +
+      'Converted to 8 kHz mono WAV; replaces the greeting (also one recorded by phone). Not audio, broken, too long: 400 on field audio; not a mailbox: 404; too large: 413',
+    access: { section: 'services', level: 'write' },
+    params: greetingParams,
+    bodyType: 'audio/wav',
+    responses: { 200: greetingSchema.extend({ mailbox: z.string() }).strict(), 400: errorSchema, 404: errorSchema, 413: errorSchema, 415: errorSchema, 503: errorSchema },
+    handler: async ({ req, params, actor }) => {
+      const vm = voicemailSpool();
+      requireMediaType(req, AUDIO_TYPES, 'a WAV or MP3 recording');
+      vm.greetings(params.number); // 404 before reading the body
+      const data = await readRawBody(req, vm.maxBytes, 'audio');
+      const info = await vm.storeGreeting(params.number, params.kind, data);
+      config.record(actor, 'voicemail.greeting.upload', { type: 'mailbox', key: params.number }, `${params.kind} greeting uploaded (${info.durationSeconds} s)`);
+      return { body: { mailbox: params.number, ...info } };
+    },
+  });
+  r.add({
+    method: 'get',
+    path: '/voicemail-boxes/:number/greetings',
+    tag: 'voicemail-boxes',
+    summary: 'The greetings a mailbox has (uploaded or recorded by phone), with duration and size; a missing one plays the standard greeting',
+    access: { section: 'services', level: 'read' },
+    params: boxParams,
+    responses: { 200: z.object({ items: z.array(greetingSchema) }).strict(), 400: errorSchema, 404: errorSchema, 503: errorSchema },
+    handler: ({ params }) => ({ body: { items: voicemailSpool().greetings(params.number) } }),
+  });
+  r.add({
+    method: 'get',
+    path: '/voicemail-boxes/:number/greetings/:kind',
+    tag: 'voicemail-boxes',
+    summary: "A mailbox's greeting as Asterisk plays it (audio/wav, 8 kHz mono), for listening",
+    access: { section: 'services', level: 'read' },
+    params: greetingParams,
+    responses: { 200: 'audio/wav', 400: errorSchema, 404: errorSchema, 503: errorSchema },
+    handler: ({ res, params }) => {
+      const { stream, bytes } = voicemailSpool().openGreeting(params.number, params.kind);
+      res.status(200);
+      res.setHeader('Content-Type', 'audio/wav');
+      res.setHeader('Content-Length', String(bytes));
+      res.setHeader('Content-Disposition', `inline; filename="${params.number}-${params.kind}.wav"`);
+      stream.on('error', () => res.destroy());
+      stream.pipe(res);
+      return { raw: true };
+    },
+  });
+  r.add({
+    method: 'delete',
+    path: '/voicemail-boxes/:number/greetings/:kind',
+    tag: 'voicemail-boxes',
+    summary: "Delete a mailbox's greeting: callers hear the standard one again",
+    access: { section: 'services', level: 'write' },
+    params: greetingParams,
+    responses: { 204: 'none', 400: errorSchema, 404: errorSchema, 503: errorSchema },
+    handler: ({ params, actor }) => {
+      voicemailSpool().removeGreeting(params.number, params.kind);
+      config.record(actor, 'voicemail.greeting.delete', { type: 'mailbox', key: params.number }, `${params.kind} greeting deleted`);
+      return { status: 204 };
+    },
+  });
+  r.add({
+    method: 'get',
+    path: '/voicemail-boxes/:number/messages',
+    tag: 'voicemail-boxes',
+    summary: 'The messages in a mailbox (extension or shared box): folder (INBOX = new), caller, when, duration',
+    access: { section: 'services', level: 'read' },
+    params: boxParams,
+    responses: { 200: z.object({ items: z.array(voicemailMessageSchema) }).strict(), 400: errorSchema, 404: errorSchema, 503: errorSchema },
+    handler: ({ params }) => ({ body: { items: voicemailSpool().messages(params.number) } }),
+  });
+  r.add({
+    method: 'get',
+    path: '/voicemail-boxes/:number/messages/:id/audio',
+    tag: 'voicemail-boxes',
+    summary: 'The recording of a message (audio/wav)',
+    access: { section: 'services', level: 'read' },
+    params: messageParams,
+    responses: { 200: 'audio/wav', 400: errorSchema, 404: errorSchema, 503: errorSchema },
+    handler: ({ res, params }) => {
+      const { stream, bytes } = voicemailSpool().openMessage(params.number, params.id);
+      res.status(200);
+      res.setHeader('Content-Type', 'audio/wav');
+      res.setHeader('Content-Length', String(bytes));
+      res.setHeader('Content-Disposition', `inline; filename="${params.number}-${params.id}.wav"`);
+      stream.on('error', () => res.destroy());
+      stream.pipe(res);
+      return { raw: true };
+    },
+  });
+  r.add({
+    method: 'delete',
+    path: '/voicemail-boxes/:number/messages/:id',
+    tag: 'voicemail-boxes',
+    summary: "Delete a message; the folder is renumbered as app_voicemail expects and the phones' message lights follow",
+    access: { section: 'services', level: 'write' },
+    params: messageParams,
+    responses: { 204: 'none', 400: errorSchema, 404: errorSchema, 503: errorSchema },
+    handler: async ({ params, actor }) => {
+      await voicemailSpool().deleteMessage(params.number, params.id);
+      config.record(actor, 'voicemail.message.delete', { type: 'mailbox', key: params.number }, `message ${params.id} deleted`);
+      return { status: 204 };
+    },
+  });
 
   // ---- calls and events -------------------------------------------------------------------------
   const calls = () => {
@@ -1280,7 +1653,7 @@ export function buildApi(deps: ApiDeps): RouteRegistry {
     method: 'get',
     path: '/events',
     tag: 'events',
-    summary: `Server-sent events: call events (${CALL_EVENT_TYPES.join(', ')}; needs calls:read; ?extension= filters), apply status ("apply"; needs system:read) and the box at a glance ("status", as GET /system/status: one on connecting, then on every change and at least every 10 s; needs system:read), queue events (${QUEUE_EVENT_TYPES.join(', ')}; needs groups:read) and switch changes (${SWITCH_EVENT_TYPES.join(', ')}; needs switches:read); ?types= picks event types`,
+    summary: `Server-sent events: call events (${CALL_EVENT_TYPES.join(', ')}; needs calls:read; ?extension= filters), apply status ("apply"; needs system:read) and the box at a glance ("status", as GET /system/status: one on connecting, then on every change and at least every 10 s; needs system:read), queue events (${QUEUE_EVENT_TYPES.join(', ')}; needs groups:read) switch changes (${SWITCH_EVENT_TYPES.join(', ')}; needs switches:read) and extension state changes (${EXTENSION_STATE_EVENT_TYPES.join(', ')}: DND, forward, lock, call back; needs extensions:read; ?extension= filters); ?types= picks event types`,
     access: { authenticated: true },
     query: eventsQuery,
     responses: { 200: 'text/event-stream' },
@@ -1290,7 +1663,7 @@ export function buildApi(deps: ApiDeps): RouteRegistry {
       // when the session is logged out or expires, the user or token goes, and each event is
       // sent only while the current permissions still allow it (a role may be narrowed).
       let current: Principal | undefined = p;
-      const may = (section: 'calls' | 'system' | 'groups' | 'switches') => !!current && allows(current.permissions, section, 'read');
+      const may = (section: 'calls' | 'system' | 'groups' | 'switches' | 'extensions') => !!current && allows(current.permissions, section, 'read');
       const wantCalls = may('calls');
       const wantApply = may('system');
       const types = query.types ? new Set(query.types.split(',')) : undefined;
@@ -1323,6 +1696,12 @@ export function buildApi(deps: ApiDeps): RouteRegistry {
         send(e.type, e, e.id);
       };
       deps.liveEvents?.on('event', onLive);
+      const onUserState = (e: ExtensionStateEvent) => {
+        if (!may('extensions') || (types && !types.has(e.type))) return;
+        if (query.extension && e.state.extension !== query.extension) return;
+        send(e.type, e, e.id);
+      };
+      deps.userState?.on('event', onUserState);
       if (wantApply) {
         deps.apply.on('status', onApply);
         onApply(deps.apply.status);
@@ -1343,6 +1722,7 @@ export function buildApi(deps: ApiDeps): RouteRegistry {
         clearInterval(recheck);
         deps.callEvents?.off('call', onCall);
         deps.liveEvents?.off('event', onLive);
+        deps.userState?.off('event', onUserState);
         deps.apply.off('status', onApply);
         statusView?.off('status', onStatus);
       };
@@ -1351,6 +1731,8 @@ export function buildApi(deps: ApiDeps): RouteRegistry {
       return { raw: true };
     },
   });
+
+  addRecordingRoutes(r, { config, recordings: deps.recordings });
 
   return r;
 }

@@ -201,7 +201,8 @@ export class Applier extends EventEmitter {
       const gen = generations.write(files, { expected, revision } satisfies Manifest).number;
       let warnings: string[] = [];
 
-      for (const file of plan.changedFiles) {
+      // Only .conf files are Asterisk configuration; scripts beside them (.sh) are not parsed.
+      for (const file of plan.changedFiles.filter((f) => f.endsWith('.conf'))) {
         const problem = await target.checkSyntax(gen, file);
         if (problem) {
           generations.markRejected(gen);
@@ -366,5 +367,6 @@ async function reloadWithRetry(target: ConfigTarget, module: string): Promise<vo
 
 /** Values of password=/secret= lines replaced (SIP, AMI, ARI credentials in the rendered files). */
 export function maskSecretLines(text: string | undefined): string | undefined {
-  return text?.replace(/^(\s*(?:password|secret)\s*=\s*).*$/gim, '$1********');
+  // voicemail.conf mailbox lines start with the PIN: `201 => 7394,Name,...`.
+  return text?.replace(/^(\s*(?:password|secret)\s*=\s*).*$/gim, '$1********').replace(/^(\s*[0-9]+\s*=>\s*)[0-9]+(?=,)/gm, '$1********');
 }

@@ -15,7 +15,12 @@ const MODULE_OF: Record<string, string> = {
   'logger.conf': 'logger',
   'musiconhold.conf': 'res_musiconhold.so',
   'queues.conf': 'app_queue.so',
+  'voicemail.conf': 'app_voicemail.so',
+  'pbx-lib-voicemail.conf': 'pbx_config.so',
   'features.conf': 'features',
+  'res_parking.conf': 'res_parking.so',
+  'confbridge.conf': 'app_confbridge.so',
+  'pbx-lib-conference.conf': 'pbx_config.so',
   'indications.conf': 'indications',
 };
 const RESTART_ONLY = new Set(['asterisk.conf', 'modules.conf']);

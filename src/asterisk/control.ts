@@ -276,6 +276,143 @@ export class AsteriskControl {
       throw err;
     }
   }
+
+  // ---- conferences (app_confbridge) -------------------------------------------------------------
+
+  /**
+   * The participants of a running ConfBridge conference. A conference exists only while someone
+   * is in it: none when it is not running (or app_confbridge is not loaded).
+   */
+  async confbridgeList(conference: string): Promise<ConfbridgeParticipant[]> {
+    amiValues(conference);
+    let events: AmiEvent[];
+    try {
+      events = await this.ami.actionList({ action: 'ConfbridgeList', conference }, 'ConfbridgeListComplete');
+    } catch (err) {
+      if (CONFBRIDGE_ABSENT.test((err as Error).message)) return [];
+      throw err;
+    }
+    return events
+      .filter((e) => e.event === 'ConfbridgeList' && text(e.conference) === conference && text(e.channel) !== '')
+      .map((e) => ({
+        conference,
+        channel: text(e.channel),
+        uniqueId: text(e.uniqueid),
+        callerNumber: text(e.calleridnum),
+        callerName: text(e.calleridname),
+        admin: yes(e.admin),
+        marked: yes(e.markeduser),
+        muted: yes(e.muted),
+        answeredSeconds: num(e.answeredtime),
+      }));
+  }
+
+  /** Every running conference (Page() runs its own, named with numbers). */
+  async confbridgeRooms(): Promise<ConfbridgeRoom[]> {
+    let events: AmiEvent[];
+    try {
+      events = await this.ami.actionList({ action: 'ConfbridgeListRooms' }, 'ConfbridgeListRoomsComplete');
+    } catch (err) {
+      if (CONFBRIDGE_ABSENT.test((err as Error).message)) return [];
+      throw err;
+    }
+    return events
+      .filter((e) => e.event === 'ConfbridgeListRooms' && text(e.conference) !== '')
+      .map((e) => ({ conference: text(e.conference), parties: num(e.parties), marked: num(e.marked), locked: yes(e.locked), muted: yes(e.muted) }));
+  }
+
+  /**
+   * ConfbridgeMute/ConfbridgeUnmute of one channel: 'absent' when the conference or the channel
+   * is not there. Asterisk takes a channel name prefix (and the words all, participants): the
+   * caller passes a full name it has just listed.
+   */
+  async confbridgeMute(conference: string, channel: string, muted: boolean): Promise<'done' | 'absent'> {
+    return this.confbridgeAction({ action: muted ? 'ConfbridgeMute' : 'ConfbridgeUnmute', conference, channel });
+  }
+
+  /** ConfbridgeKick of one channel (hung up after the kicked prompt): 'absent' as confbridgeMute. */
+  async confbridgeKick(conference: string, channel: string): Promise<'done' | 'absent'> {
+    return this.confbridgeAction({ action: 'ConfbridgeKick', conference, channel });
+  }
+
+  /** ConfbridgeLock/ConfbridgeUnlock: 'absent' when the conference is not running. */
+  async confbridgeLock(conference: string, locked: boolean): Promise<'done' | 'absent'> {
+    return this.confbridgeAction({ action: locked ? 'ConfbridgeLock' : 'ConfbridgeUnlock', conference });
+  }
+
+  private async confbridgeAction(fields: Record<string, string>): Promise<'done' | 'absent'> {
+    amiValues(...Object.values(fields));
+    try {
+      await this.ami.action(fields);
+      return 'done';
+    } catch (err) {
+      if (CONFBRIDGE_ABSENT.test((err as Error).message)) return 'absent';
+      throw err;
+    }
+  }
+
+  /**
+   * Hangs up one channel by its full name (AMI Hangup; a name between slashes would be taken as
+   * a regular expression: the caller passes a listed name). 'absent' when it is gone already.
+   */
+  async hangupChannel(channel: string, cause = 16): Promise<'done' | 'absent'> {
+    amiValues(channel);
+    if (channel.startsWith('/')) throw new Error('a channel name, not a pattern');
+    try {
+      await this.ami.action({ action: 'Hangup', channel, cause: String(cause) });
+      return 'done';
+    } catch (err) {
+      if (/no such channel/i.test((err as Error).message)) return 'absent';
+      throw err;
+    }
+  }
+
+  /** A channel variable (Getvar); undefined when the channel is gone or the variable unset. */
+  async channelVariable(channel: string, variable: string): Promise<string | undefined> {
+    amiValues(channel, variable);
+    try {
+      const res = await this.ami.action({ action: 'Getvar', channel, variable });
+      const value = String(res.value ?? '');
+      return value === '' ? undefined : value;
+    } catch (err) {
+      if (/no such channel|not found/i.test((err as Error).message)) return undefined;
+      throw err;
+    }
+  }
+}
+
+/** app_confbridge's answers when the conference or channel is not there (or the module is not loaded). */
+const CONFBRIDGE_ABSENT = /no active conferences|no conference by that name|conference not found|no channel by that name|invalid\/unknown command/i;
+
+/** A value with a line break would end its AMI header and start another one. */
+function amiValues(...values: string[]): void {
+  for (const v of values) if (/[\r\n]/.test(v)) throw new Error('an AMI value may not contain a line break');
+}
+
+const yes = (v: unknown): boolean => /^(yes|true|1)$/i.test(text(v));
+
+/** A participant of a ConfBridge conference (ConfbridgeList). */
+export interface ConfbridgeParticipant {
+  conference: string;
+  channel: string;
+  uniqueId: string;
+  callerNumber: string;
+  callerName: string;
+  /** Joined with an admin user profile (a moderator). */
+  admin: boolean;
+  marked: boolean;
+  muted: boolean;
+  /** Seconds since the channel was answered. */
+  answeredSeconds: number;
+}
+
+/** A running ConfBridge conference (ConfbridgeListRooms). */
+export interface ConfbridgeRoom {
+  conference: string;
+  parties: number;
+  marked: number;
+  locked: boolean;
+  muted: boolean;
 }
 
 /** A queue as Asterisk runs it (QueueStatus): section name, waiting calls, members, callers. */

@@ -161,6 +161,8 @@ export class CallControl {
       PBX_C2C_CALLERID: `"${ext.name}" <${ext.number}>`,
       PBX_C2C_CONTEXT: dialContext(ext),
       PBX_CALLER_EXT: ext.number,
+      // As its devices carry it: a locked extension's click-to-call dials through its locked class.
+      PBX_LOCK_CLASS: dialContext({ class: ext.lockedClass }),
     };
     try {
       await this.deps.ari.originate({

@@ -94,7 +94,7 @@ export const COLLECTIONS: readonly Collection[] = [
     set: (c, v) => void (c.extensions = v as PbxConfig['extensions']),
     search: ['number', 'name', 'email'],
     fields: ['number', 'name', 'email', 'class', 'language', 'dnd'],
-    secrets: ['devices.password'],
+    secrets: ['devices.password', 'pin'],
   },
   {
     type: 'trunk',

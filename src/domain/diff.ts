@@ -66,6 +66,13 @@ export function diffConfigs(before: PbxConfig, after: PbxConfig): ConfigChange[]
   }
   if (stable(before.featureCodes) !== stable(after.featureCodes))
     changes.push({ object: 'feature codes', key: 'featureCodes', change: 'changed', before: before.featureCodes, after: after.featureCodes });
+  // The other singletons (the relay's password masked like every secret).
+  for (const [key, object] of [['mail', 'mail settings'], ['services', 'service settings']] as const) {
+    if (stable(before[key]) !== stable(after[key])) {
+      const secretNote = stable(maskSecrets(before[key])) === stable(maskSecrets(after[key])) ? { secrets: 'changed' } : {};
+      changes.push({ object, key, change: 'changed', before: maskSecrets(before[key]), after: { ...(maskSecrets(after[key]) as object), ...secretNote } });
+    }
+  }
   if (stable(before.outbound.emergency) !== stable(after.outbound.emergency))
     changes.push({ object: 'emergency numbers', key: 'emergency', change: 'changed', before: before.outbound.emergency, after: after.outbound.emergency });
   // Order matters for trunks (emergency failover order), rules and classes (match order): a

@@ -89,3 +89,10 @@ export class UnavailableError extends PbxError {
     super('unavailable', message);
   }
 }
+
+/** A server the box relies on (the SMTP relay) refused or could not be reached (502). */
+export class UpstreamError extends PbxError {
+  constructor(message: string) {
+    super('upstream_failed', message);
+  }
+}

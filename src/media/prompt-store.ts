@@ -117,6 +117,88 @@ function run(cmd: string, args: string[]): Promise<{ code: number; stderr: strin
   });
 }
 
+/** What Asterisk plays without transcoding for the phones' codecs (format_wav, format_pcm). */
+export type StoredAudioFormat = 'wav' | 'ulaw' | 'alaw';
+/** sox output options per stored format, all 8 kHz mono: 16-bit PCM WAV, raw G.711 µ-law and A-law. */
+const SOX_OUTPUT: Record<StoredAudioFormat, string[]> = {
+  wav: ['-b', '16', '-e', 'signed-integer', '-t', 'wav'],
+  ulaw: ['-e', 'u-law', '-t', 'ul'],
+  alaw: ['-e', 'a-law', '-t', 'al'],
+};
+
+export interface AudioConversion {
+  /** Largest upload accepted, in bytes. */
+  maxBytes: number;
+  /** Longest recording accepted, in seconds. */
+  maxSeconds: number;
+  /** The sox binary. */
+  sox: string;
+  /** Where the private temp directory of the conversion goes. */
+  tmpDir: string;
+}
+
+/**
+ * Checks an uploaded WAV or MP3 and converts it to 8 kHz mono in each of `formats`. Refuses
+ * (ValidationError on `audio`) what is empty, too large, not audio, broken, empty of sound or
+ * too long. sox runs without a shell on files in a private temp directory, removed afterwards.
+ */
+export async function convertUpload<F extends StoredAudioFormat>(
+  data: Uint8Array,
+  formats: readonly F[],
+  opts: AudioConversion,
+): Promise<{ seconds: number; files: Record<F, Buffer> }> {
+  if (data.byteLength === 0) throw refused('the file is empty');
+  if (data.byteLength > opts.maxBytes) throw refused(`the file is larger than ${opts.maxBytes / 1024 / 1024} MB`);
+  const kind = sniffAudio(data);
+  if (!kind) throw refused('not an audio file: send a WAV or MP3 recording');
+  if (kind === 'wav') {
+    const problem = wavProblem(data);
+    if (problem) throw refused(`not a valid WAV file: ${problem}`);
+  }
+  const work = mkdtempSync(join(opts.tmpDir, 'pbx-audio-'));
+  try {
+    const input = join(work, `input.${kind}`);
+    const output = join(work, 'output.wav');
+    writeFileSync(input, data, { mode: 0o600 });
+    // Longer input than the limit is cut a little past it, so an overlong upload is seen
+    // (and refused) without decoding all of it.
+    const args = [
+      '-V2', '-t', kind, '--no-glob', input,
+      '-r', String(RATE), '-c', '1', ...SOX_OUTPUT.wav, '--no-glob', output,
+      'trim', '0', String(opts.maxSeconds + 0.5),
+    ];
+    const { code, stderr } = await run(opts.sox, args);
+    const reason = stderr
+      .split('\n')
+      .map((l) => l.split(work).join('').replace(/^sox (FAIL|WARN) /, '').trim())
+      .filter(Boolean);
+    if (code !== 0) throw refused(`not audio the box can read (WAV or MP3)${reason.length ? `: ${reason.at(-1)}` : ''}`);
+    // A file cut short in the upload decodes with only this warning: refused, not half-played.
+    if (/premature EOF/i.test(stderr)) throw refused('the file is truncated (it ends before its audio does)');
+    const wav = readFileSync(output);
+    const seconds = storedWavSeconds(wav.subarray(0, 4096), wav.length);
+    if (seconds <= 0) throw refused('the recording is empty');
+    if (seconds > opts.maxSeconds) {
+      throw refused(`the recording is longer than ${opts.maxSeconds % 60 === 0 ? `${opts.maxSeconds / 60} minutes` : `${opts.maxSeconds} seconds`}`);
+    }
+    const files = {} as Record<F, Buffer>;
+    for (const f of formats) {
+      if (f === 'wav') {
+        files[f] = wav;
+        continue;
+      }
+      const out = join(work, `output.${f}`);
+      const r = await run(opts.sox, ['-V2', '-t', 'wav', '--no-glob', output, '-r', String(RATE), '-c', '1', ...SOX_OUTPUT[f], '--no-glob', out]);
+      // Our own WAV failing to convert is the box's fault, not the upload's.
+      if (r.code !== 0) throw new UnavailableError(`the box could not convert audio to ${f}: ${r.stderr.split(work).join('').trim()}`);
+      files[f] = readFileSync(out);
+    }
+    return { seconds, files };
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+  }
+}
+
 export class PromptStore {
   private readonly dir: string;
   private readonly owner: { uid: number; gid: number } | undefined;
@@ -153,47 +235,19 @@ export class PromptStore {
    */
   async store(name: string, lang: PromptLanguage, data: Uint8Array): Promise<PromptAudio> {
     const target = this.path(name, lang);
-    if (data.byteLength === 0) throw refused('the file is empty');
-    if (data.byteLength > PROMPT_AUDIO_MAX_BYTES) throw refused(`the file is larger than ${PROMPT_AUDIO_MAX_BYTES / 1024 / 1024} MB`);
-    const kind = sniffAudio(data);
-    if (!kind) throw refused('not an audio file: send a WAV or MP3 recording');
-    if (kind === 'wav') {
-      const problem = wavProblem(data);
-      if (problem) throw refused(`not a valid WAV file: ${problem}`);
-    }
-    const work = mkdtempSync(join(this.tmpDir, 'pbx-prompt-'));
-    try {
-      const input = join(work, `input.${kind}`);
-      const output = join(work, 'output.wav');
-      writeFileSync(input, data, { mode: 0o600 });
-      // Longer input than the limit is cut a little past it, so an overlong upload is seen
-      // (and refused) without decoding all of it.
-      const args = [
-        '-V2', '-t', kind, '--no-glob', input,
-        '-r', String(RATE), '-c', '1', '-b', '16', '-e', 'signed-integer', '-t', 'wav', '--no-glob', output,
-        'trim', '0', String(PROMPT_AUDIO_MAX_SECONDS + 0.5),
-      ];
-      const { code, stderr } = await run(this.sox, args);
-      const reason = stderr
-        .split('\n')
-        .map((l) => l.split(work).join('').replace(/^sox (FAIL|WARN) /, '').trim())
-        .filter(Boolean);
-      if (code !== 0) throw refused(`not audio the box can read (WAV or MP3)${reason.length ? `: ${reason.at(-1)}` : ''}`);
-      // A file cut short in the upload decodes with only this warning: refused, not half-played.
-      if (/premature EOF/i.test(stderr)) throw refused('the file is truncated (it ends before its audio does)');
-      const converted = readFileSync(output);
-      const seconds = storedWavSeconds(converted.subarray(0, 4096), converted.length);
-      if (seconds <= 0) throw refused('the recording is empty');
-      if (seconds > PROMPT_AUDIO_MAX_SECONDS) throw refused(`the recording is longer than ${PROMPT_AUDIO_MAX_SECONDS / 60} minutes`);
-      await this.serial(target, async () => {
-        this.ensureDir(this.dir);
-        this.ensureDir(join(this.dir, lang));
-        writeFileAtomic(target, converted, this.owner ? { mode: 0o640, uid: 0, gid: this.owner.gid } : { mode: 0o644 });
-      });
-      return { language: lang, durationSeconds: seconds, bytes: converted.length };
-    } finally {
-      rmSync(work, { recursive: true, force: true });
-    }
+    const { seconds, files } = await convertUpload(data, ['wav'], {
+      maxBytes: PROMPT_AUDIO_MAX_BYTES,
+      maxSeconds: PROMPT_AUDIO_MAX_SECONDS,
+      sox: this.sox,
+      tmpDir: this.tmpDir,
+    });
+    const converted = files.wav;
+    await this.serial(target, async () => {
+      this.ensureDir(this.dir);
+      this.ensureDir(join(this.dir, lang));
+      writeFileAtomic(target, converted, this.owner ? { mode: 0o640, uid: 0, gid: this.owner.gid } : { mode: 0o644 });
+    });
+    return { language: lang, durationSeconds: seconds, bytes: converted.length };
   }
 
   /** The languages the prompt has audio in, in the order of the model's languages. */

@@ -9,6 +9,8 @@ import { WEEKDAYS } from '../domain/model.ts';
 import { targetOf, type DestinationKind } from '../domain/destinations.ts';
 import { checkArgs, context, extenName, gosub, hint, objectEntry, returnValue, type DialplanContext } from './dialplan.ts';
 import { RenderError } from './ini.ts';
+import { encodeRecording } from './recording.ts';
+import { renderUserFeatureCodes } from './user-features.ts';
 
 /** Context prefixes of destination kinds (pbx-<prefix>-<name>). */
 const PREFIX: Record<Exclude<DestinationKind, 'extension'>, string> = {
@@ -132,6 +134,19 @@ export function renderCallHandling(config: PbxConfig): DialplanContext[] {
   }
   gosub(features, config.featureCodes.agentLogin, 'pbx-lib-agent-login', ['login'], 'feature code agentLogin');
   gosub(features, config.featureCodes.agentLogout, 'pbx-lib-agent-login', ['logout'], 'feature code agentLogout');
+  // The mailbox menu (pbx-lib-voicemail.conf): the caller's own box, or any box (number asked); PIN asked.
+  gosub(features, config.featureCodes.voicemail, 'pbx-lib-vm-main', ['own'], 'feature code voicemail');
+  gosub(features, config.featureCodes.voicemailAny, 'pbx-lib-vm-main', ['any'], 'feature code voicemailAny');
+  // Pickup (pbx-lib-pickup): a call ringing in the caller's pickup group, or at one extension
+  // (the code, then its number; the routine skips the code's digits in the filtered number).
+  gosub(features, config.featureCodes.groupPickup, 'pbx-lib-pickup', ['group', '', 0], 'feature code groupPickup');
+  const directed = config.featureCodes.directedPickup;
+  gosub(features, `_${directed}X.`, 'pbx-lib-pickup', ['ext', '${FILTER(0-9,${EXTEN})}', directed.replace(/[^0-9]/g, '').length], 'feature code directedPickup');
+  // Intercom (pbx-lib-conference.conf): the code, then an extension that answers by itself.
+  const intercom = config.featureCodes.intercom;
+  gosub(features, `_${intercom}X.`, 'pbx-lib-intercom', ['${FILTER(0-9,${EXTEN})}', intercom.replace(/[^0-9]/g, '').length], 'feature code intercom');
+  // DND, forward, lock, agent pause, echo, call back, call return (user-features.ts).
+  contexts.push(...renderUserFeatureCodes(config, features));
   contexts.push(features);
 
   for (const v of config.ivrs) contexts.push(ivrContext(v, config));
@@ -147,7 +162,7 @@ export function renderCallHandling(config: PbxConfig): DialplanContext[] {
     const owner = `ring group ${g.name}`;
     const c = context(objectContext('ringGroup', g.name), owner);
     const members = g.members.map((m) => `${'extension' in m ? `ext/${m.extension}` : `num/${m.external}`}/${m.ringTime ?? g.memberRingTime}/${m.tier}`).join('&');
-    objectEntry(c, 'pbx-lib-group', [g.name, g.strategy, members, g.ringTime, enc(g.noAnswer), enc(g.busy ?? g.noAnswer), g.confirmExternal ? 1 : 0], owner);
+    objectEntry(c, 'pbx-lib-group', [g.name, g.strategy, members, g.ringTime, enc(g.noAnswer), enc(g.busy ?? g.noAnswer), g.confirmExternal ? 1 : 0, encodeRecording(g.recording)], owner);
     contexts.push(c);
   }
 
@@ -159,7 +174,7 @@ export function renderCallHandling(config: PbxConfig): DialplanContext[] {
     objectEntry(
       c,
       'pbx-lib-queue',
-      [q.name, q.maxWait, enc(q.timeoutDestination), enc(q.fullDestination ?? q.timeoutDestination), hours ? 1 : 0, bands, holidays, enc(hours?.outside), enc(hours?.holiday ?? hours?.outside)],
+      [q.name, q.maxWait, enc(q.timeoutDestination), enc(q.fullDestination ?? q.timeoutDestination), hours ? 1 : 0, bands, holidays, enc(hours?.outside), enc(hours?.holiday ?? hours?.outside), encodeRecording(q.recording)],
       owner,
     );
     contexts.push(c);

@@ -9,17 +9,21 @@
 //   pbx-all-routes       every rule, for inbound routes that send a call out again
 //   pbx-inbound          DIDs of calls from trunks (anonymous and blocked callers screened first)
 //   pbx-features         feature codes (agent login/logout, switch codes with their BLF hints)
+//   pbx-park             (made by res_parking, res-parking-conf.ts) park number and slots
 //   pbx-<kind>-<name>    one per inbound-handling object (call-handling.ts)
 // Includes are searched in order and a context's own lines before its includes, so internal
 // numbers always win over an overlapping outbound pattern.
-import type { Destination, Extension, OutboundRule, PbxConfig, RecordingPolicy } from '../domain/model.ts';
+import type { Destination, Extension, OutboundRule, PbxConfig } from '../domain/model.ts';
 import { context, extenName, gosub, hint, renderDialplan, type DialplanContext } from './dialplan.ts';
 import { ALL_ROUTES_CONTEXT, FEATURES_CONTEXT, encodeDestination, objectContext, renderCallHandling } from './call-handling.ts';
 import type { ExpectedObject, RenderContext } from './types.ts';
+import { encodeRecording, recordingGlobals } from './recording.ts';
+import { PARK_CONTEXT } from './res-parking-conf.ts';
+import { conferenceContexts, conferenceNumbers } from './confbridge-conf.ts';
 
 export const INBOUND_CONTEXT = 'pbx-inbound';
 /** The hand-written dialplan libraries (rootfs/usr/share/pbx/asterisk), included in this order. */
-export const LIBRARY_FILES = ['pbx-lib.conf', 'pbx-lib-user.conf', 'pbx-lib-recording.conf'] as const;
+export const LIBRARY_FILES = ['pbx-lib.conf', 'pbx-lib-user.conf', 'pbx-lib-recording.conf', 'pbx-lib-voicemail.conf', 'pbx-lib-conference.conf'] as const;
 export const INTERNAL_CONTEXT = 'pbx-internal';
 const NOCLASS_CONTEXT = 'pbx-noclass';
 
@@ -42,10 +46,7 @@ function trunkList(config: PbxConfig, names: readonly string[], options: { ignor
     .join('&');
 }
 
-/** mode:calls:announce, as pbx-lib-rec-prepare reads it; empty when never recorded. */
-export function encodeRecording(p: RecordingPolicy): string {
-  return p.mode === 'never' ? '' : `${p.mode}:${p.calls}:${p.announce ? 1 : 0}`;
-}
+export { encodeRecording };
 
 function extensionLine(ctx: DialplanContext, ext: Extension): void {
   const f = ext.forward;
@@ -85,7 +86,7 @@ export const DIALLED = ['${FILTER(0-9*#+,${EXTEN})}', '${LEN(${EXTEN})}'] as con
 
 function ruleLines(ctx: DialplanContext, rule: OutboundRule, config: PbxConfig): void {
   for (const p of rule.patterns) {
-    gosub(ctx, extenName(p), 'pbx-lib-outbound', [...DIALLED, rule.strip, rule.prepend, trunkList(config, rule.trunks)], `outbound rule ${rule.name}`);
+    gosub(ctx, extenName(p), 'pbx-lib-outbound', [...DIALLED, rule.strip, rule.prepend, trunkList(config, rule.trunks), encodeRecording(rule.recording)], `outbound rule ${rule.name}`);
   }
 }
 
@@ -99,6 +100,10 @@ export function renderExtensionsConf(config: PbxConfig, ctx: RenderContext): { t
       if (o.number !== undefined) gosub(internal, o.number, 'pbx-lib-object', [encodeDestination({ [kind]: o.name } as Destination).split('/')[0]!, o.name], `${kind} ${o.name}`);
     }
   }
+  // A shared box's number takes a message (its unavailable greeting).
+  for (const b of config.voicemailBoxes) gosub(internal, b.number, 'pbx-lib-voicemail', [b.number, 'u'], `voicemail box ${b.number}`);
+  // Conference rooms (pbx-lib-object into pbx-conf-<name>) and paging groups.
+  conferenceNumbers(internal, config);
   contexts.push(internal);
 
   const emergency = context('pbx-emergency', 'emergency numbers: allowed from every class, through every trunk');
@@ -113,7 +118,9 @@ export function renderExtensionsConf(config: PbxConfig, ctx: RenderContext): { t
     contexts.push(c);
   }
 
-  const base = [INTERNAL_CONTEXT, FEATURES_CONTEXT, 'pbx-emergency'];
+  // The park number and its slots (res_parking registers them in PARK_CONTEXT): a transfer to
+  // the park number parks, dialling a slot retrieves, a BLF key on a slot watches it.
+  const base = [INTERNAL_CONTEXT, FEATURES_CONTEXT, ...(config.services.parking.enabled ? [PARK_CONTEXT] : []), 'pbx-emergency'];
   for (const cls of config.outbound.classes) {
     const c = context(classContext(cls.name), `calling class ${cls.name}`);
     c.includes.push(...base, ...cls.rules.map(ruleContext), 'pbx-lib-refuse');
@@ -129,10 +136,11 @@ export function renderExtensionsConf(config: PbxConfig, ctx: RenderContext): { t
 
   const inbound = context(INBOUND_CONTEXT, 'calls from trunks, by DID');
   for (const r of config.inboundRoutes) {
-    gosub(inbound, extenName(r.did), 'pbx-lib-inbound', [encodeTarget(r.destination), r.rejectAnonymous ? 1 : 0, DIALLED[0]], `inbound route ${r.did}`);
+    gosub(inbound, extenName(r.did), 'pbx-lib-inbound', [encodeTarget(r.destination), r.rejectAnonymous ? 1 : 0, DIALLED[0], encodeRecording(r.recording)], `inbound route ${r.did}`);
   }
   contexts.push(inbound);
   contexts.push(...renderCallHandling(config));
+  contexts.push(...conferenceContexts(config));
 
   const preamble = [
     '[general]',
@@ -145,6 +153,7 @@ export function renderExtensionsConf(config: PbxConfig, ctx: RenderContext): { t
     `PBX_TZ=${config.system.timezone}`,
     `PBX_LANG=${config.system.language}`,
     `PBX_SOUNDS=${ctx.instanceDir}/sounds`,
+    ...recordingGlobals(config, ctx),
     '',
     '; hand-written subroutines (rootfs/usr/share/pbx/asterisk/pbx-lib*.conf)',
     ...LIBRARY_FILES.map((f) => `#include ${f}`),

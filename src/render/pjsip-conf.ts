@@ -5,6 +5,8 @@ import type { PbxConfig, Trunk } from '../domain/model.ts';
 import { callerId, renderIni, type IniSection } from './ini.ts';
 import { classContext, INBOUND_CONTEXT } from './extensions-conf.ts';
 import type { ExpectedObject, RenderContext } from './types.ts';
+import { encodeRecording } from './recording.ts';
+import { VOICEMAIL_CONTEXT, watchedMailboxes } from '../domain/voicemail.ts';
 
 export const TRUNK_PREFIX = 'trunk-';
 const DEVICE_CODECS = ['alaw', 'ulaw', 'g722', 'gsm'];
@@ -150,8 +152,18 @@ export function renderPjsipConf(config: PbxConfig, ctx: RenderContext): { text: 
             ['force_rport', true],
             ['rewrite_contact', true],
             ['language', ext.language ?? config.system.language],
-            ['set_var', `PBX_CALLER_EXT=${ext.number}`],
+            // PBX_LOCK_CLASS: the class its calls go through while the phone is locked (pbx-lib-locked).
+            // PBX_CALLER_REC: the extension's recording policy, for calls it places (pbx-lib-rec-prepare).
+            ['set_var', [`PBX_CALLER_EXT=${ext.number}`, `PBX_LOCK_CLASS=${classContext(ext.lockedClass)}`, ...(ext.recording.mode === 'never' ? [] : [`PBX_CALLER_REC=${encodeRecording(ext.recording)}`])]],
             ['device_state_busy_at', ext.busyLevel],
+            // Unsolicited MWI (NOTIFY message-summary): its own box and the shared boxes it belongs to.
+            ['mailboxes', watchedMailboxes(config, ext.number).map((b) => `${b}@${VOICEMAIL_CONTEXT}`).join(',') || undefined],
+            // Its ringing calls may be taken by the group pickup code from phones of the same group.
+            ['call_group', ext.pickupGroup],
+            ['pickup_group', ext.pickupGroup],
+            // A transfer by in-call code (features.conf) dials the target in the phone's class;
+            // without it Asterisk would use the channel's context: the library routine that dialled.
+            ['set_var', `TRANSFER_CONTEXT=${classContext(ext.class)}`],
             ...acl,
           ],
         },

@@ -50,7 +50,7 @@ export function renderQueuesConf(config: PbxConfig, ctx: RenderContext): { text:
         ['joinempty', q.joinEmpty ? true : 'penalty,paused,invalid,unavailable'],
         ['leavewhenempty', false],
         ['ringinuse', false],
-        ['musicclass', 'default'],
+        ['musicclass', q.musicClass ?? 'default'],
         ['member', q.members.map((m) => agentMember(m.extension, m.penalty))],
       ],
     });

@@ -21,7 +21,7 @@ export const MODULES: readonly string[] = [
   'res_pjsip_dialog_info_body_generator.so', 'res_pjsip_pidf_body_generator.so', 'chan_pjsip.so',
   'func_pjsip_endpoint.so', 'func_pjsip_aor.so', 'func_pjsip_contact.so',
   // media
-  'res_rtp_asterisk.so', 'res_timing_timerfd.so', 'res_musiconhold.so', 'codec_ulaw.so', 'codec_alaw.so',
+  'res_rtp_asterisk.so', 'res_timing_timerfd.so', 'res_musiconhold.so', 'res_parking.so', 'app_directed_pickup.so', 'codec_ulaw.so', 'codec_alaw.so',
   'codec_a_mu.so', 'codec_gsm.so', 'codec_g722.so', 'codec_resample.so', 'format_gsm.so', 'format_wav.so',
   'format_wav_gsm.so', 'format_pcm.so', 'format_sln.so',
   // bridging
@@ -41,6 +41,12 @@ export const MODULES: readonly string[] = [
   'res_ari_applications.so', 'res_ari_bridges.so', 'res_ari_channels.so', 'res_ari_endpoints.so',
   'res_ari_events.so', 'res_ari_device_states.so', 'res_ari_playbacks.so', 'res_ari_sounds.so',
   'app_stasis.so', 'res_manager_devicestate.so',
+  // voicemail and the message-waiting light of phones
+  'app_voicemail.so', 'res_pjsip_mwi.so', 'res_pjsip_mwi_body_generator.so',
+  // conference rooms, paging and intercom (Page builds on ConfBridge)
+  'app_confbridge.so', 'app_page.so',
+  // call recording (pbx-lib-recording.conf)
+  'app_mixmonitor.so',
 ];
 
 /** Where AMI listens: all addresses only when CRM users need it (see systemSchema.amiBindAddress). */
@@ -148,12 +154,7 @@ export function renderSystemFiles(config: PbxConfig, ctx: RenderContext): Record
     { name: 'general', owner: 'system settings', entries: [['rtpstart', config.system.rtpStart], ['rtpend', config.system.rtpEnd], ['icesupport', false]] },
   ]);
 
-  files['musiconhold.conf'] = renderIni(HEADER, [
-    { name: 'default', owner: 'instance', entries: [['mode', 'files'], ['directory', 'moh']] },
-  ]);
-
-  // Present so Asterisk does not fall back to built-in samples or complain on every start.
-  files['features.conf'] = renderIni(HEADER, [{ name: 'general', owner: 'instance', entries: [] }]);
+  // musiconhold.conf, features.conf and res_parking.conf have renderers of their own.
   files['indications.conf'] = renderIni(HEADER, [
     { name: 'general', owner: 'instance', entries: [['country', config.system.language === 'it' ? 'it' : 'us']] },
     { name: 'us', owner: 'instance', entries: [['description', 'United States'], ['ringcadence', '2000,4000'], ['dial', '350+440'], ['busy', '480+620/500,0/500'], ['ring', '440+480/2000,0/4000'], ['congestion', '480+620/250,0/250']] },

@@ -19,6 +19,7 @@ import type { Actor, ConfigService } from './config-service.ts';
 /** AstDB family of the PINs the dialplan checks (see syncPins). */
 export const PIN_DB_FAMILY = 'pbx-pin';
 import { zodError } from './auth-service.ts';
+import { conferencePinEntries } from './conference-service.ts';
 
 /** What switches need of Asterisk (AsteriskControl, wired in main.ts). */
 export interface SwitchRuntime {
@@ -116,7 +117,7 @@ export class SwitchService {
    * (re)starts and after the model changes (a new switch, states reordered). Never throws.
    */
   /**
-   * The PINs of switch codes and DISA, as AstDB keys pbx-pin/<switch|disa>-<name>/<pin>:
+   * The PINs of switch codes, DISA and extensions, as AstDB keys pbx-pin/<switch|disa|ext>-<name>/<pin>:
    * Authenticate's d option checks the typed digits against them, so a PIN never appears in
    * the dialplan, in its Gosub arguments or in Asterisk's verbose log. Rewritten after every
    * apply; while it runs a PIN check fails (closed), never opens.
@@ -127,6 +128,10 @@ export class SwitchService {
       await this.deps.runtime.dbDelTree(PIN_DB_FAMILY);
       for (const sw of config.switches) if (sw.pin !== undefined) await this.deps.runtime.dbPut(`${PIN_DB_FAMILY}/switch-${sw.name}`, sw.pin, '1');
       for (const d of config.disa) await this.deps.runtime.dbPut(`${PIN_DB_FAMILY}/disa-${d.name}`, d.pin, '1');
+      // The user PIN: unlocking the phone (pbx-lib-lock in pbx-lib-user.conf).
+      for (const e of config.extensions) if (e.pin !== undefined) await this.deps.runtime.dbPut(`${PIN_DB_FAMILY}/ext-${e.number}`, e.pin, '1');
+      // Conference rooms: pbx-pin/conf-<room>/<PIN> = admin | user (pbx-lib-conference).
+      for (const c of config.conferences) for (const p of conferencePinEntries(c)) await this.deps.runtime.dbPut(p.family, p.key, p.value);
     } catch (err) {
       this.deps.onError?.(err, 'PINs');
     }

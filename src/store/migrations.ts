@@ -112,4 +112,27 @@ export const MIGRATIONS: readonly string[] = [
   );
   CREATE INDEX call_handling_order ON call_handling (list, position);
   `,
+  /* 5: the index of call recordings (src/store/recording-store.ts). Runtime data, not model:
+     not in exports or backups of the configuration. `storage_key` is where the storage adapter
+     (src/recordings/storage.ts) put the file; NULL while the call is still being recorded. */ `
+  CREATE TABLE recordings (
+    id TEXT PRIMARY KEY,
+    uniqueid TEXT NOT NULL,
+    linkedid TEXT NOT NULL,
+    caller TEXT NOT NULL,
+    callee TEXT NOT NULL,
+    direction TEXT NOT NULL CHECK (direction IN ('in', 'out', 'internal')),
+    started_at TEXT NOT NULL,
+    duration_ms INTEGER,
+    size INTEGER,
+    storage_key TEXT,
+    policy TEXT NOT NULL,
+    mode TEXT NOT NULL CHECK (mode IN ('always', 'onDemand')),
+    state TEXT NOT NULL CHECK (state IN ('recording', 'stored'))
+  );
+  CREATE INDEX recordings_started ON recordings (started_at);
+  CREATE INDEX recordings_linkedid ON recordings (linkedid);
+  CREATE INDEX recordings_caller ON recordings (caller, started_at);
+  CREATE INDEX recordings_callee ON recordings (callee, started_at);
+  `,
 ];

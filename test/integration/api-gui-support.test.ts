@@ -270,7 +270,7 @@ describe('without Asterisk', () => {
       ordered: false,
       fields: ['number', 'name', 'email', 'class', 'language', 'dnd'],
       search: ['number', 'name', 'email'],
-      secrets: ['devices.password'],
+      secrets: ['devices.password', 'pin'],
     });
     const all = await api.get('/collections');
     assert.deepEqual(all.body.items.map((c: any) => c.path), ['extensions', 'trunks', 'inbound-routes', 'outbound-rules', 'calling-classes', 'ami-users', 'webhooks', 'phonebook', 'time-conditions', 'switches', 'ivrs', 'lookups', 'announcements', 'prompts', 'ring-groups', 'queues', 'disa', 'blocked-callers']);

@@ -23,6 +23,9 @@ function need(method: string, path: string): Need {
     [/^\/(ring-groups|queues)/, 'groups'],
     [/^\/switches/, 'switches'],
     [/^\/feature-codes/, 'system'],
+    [/^\/mail(\/|$)/, 'system'],
+    [/^\/(voicemail-boxes|conferences|moh-classes|paging-groups)/, 'services'],
+    [/^\/services$/, 'system'],
     [/^\/(ami-users|webhooks)/, 'crm'],
     [/^\/phonebook/, 'phonebook'],
     [/^\/(system|config|setup)/, 'system'],
@@ -30,6 +33,7 @@ function need(method: string, path: string): Need {
     [/^\/audit/, 'audit'],
     [/^\/(users|roles|tokens|auth\/lockouts)/, 'users'],
     [/^\/calls/, 'calls'],
+    [/^\/recordings/, 'recordings'],
   ];
   const hit = table.find(([re]) => re.test(path));
   if (!hit) throw new Error(`the matrix does not know ${method.toUpperCase()} ${path}: add it`);

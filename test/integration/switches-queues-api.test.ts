@@ -9,6 +9,7 @@ import { startPbx, waitFor, type PbxInstance } from '../lib/pbx.ts';
 import { runSipp, stopAllSipp } from '../lib/sipp.ts';
 import { FEATURES_CONTEXT } from '../../src/render/call-handling.ts';
 import { liveEventSchema } from '../../src/domain/queues-switches.ts';
+import { featureCodesSchema } from '../../src/domain/model.ts';
 
 const PW = (u: string) => `Sq7-${[...u].map((c) => 'kmnpqrstvw'[Number(c)] ?? c).join('')}-Xz4w`;
 const dev = (u: string) => ({ username: u, password: PW(u) });
@@ -340,15 +341,17 @@ test('the event stream sends queue events only with groups:read and switch event
 test('feature codes: read and replace through the model (audited), invalid codes refused', async () => {
   const current = await api.get('/feature-codes');
   assert.equal(current.status, 200, current.text);
-  assert.deepEqual(current.body, { agentLogin: '*45', agentLogout: '*46' });
+  assert.deepEqual(current.body, featureCodesSchema.parse({}), 'the documented defaults');
+  assert.equal(current.body.agentLogin, '*45');
 
-  const put = await api.put('/feature-codes', { agentLogin: '*55', agentLogout: '*56' });
+  const put = await api.put('/feature-codes', { agentLogin: '*65', agentLogout: '*66' });
   assert.equal(put.status, 200, put.text);
-  assert.deepEqual(put.body.item, { agentLogin: '*55', agentLogout: '*56' });
+  const expected = { ...featureCodesSchema.parse({}), agentLogin: '*65', agentLogout: '*66' };
+  assert.deepEqual(put.body.item, expected, 'absent codes get their default');
   assert.equal(put.body.apply?.ok, true, JSON.stringify(put.body.apply));
-  assert.deepEqual((await api.get('/feature-codes')).body, { agentLogin: '*55', agentLogout: '*56' });
+  assert.deepEqual((await api.get('/feature-codes')).body, expected);
   // Applied: the dialplan knows the new code.
-  assert.match(await pbx.daemon.control.command(`dialplan show *55@${FEATURES_CONTEXT}`), /\*55/);
+  assert.match(await pbx.daemon.control.command(`dialplan show *65@${FEATURES_CONTEXT}`), /\*65/);
   const audit = await session.get('/audit?action=featureCodes.update');
   assert.equal(audit.body.items.length, 1);
 

@@ -136,7 +136,7 @@ export function sessionOf(res: ApiResponse): { cookie: string; csrf: string } {
 /** An admin API token with every section the admin has. */
 export async function adminToken(session: ApiClient, name = 'test'): Promise<ApiClient> {
   const all = Object.fromEntries(
-    ['extensions', 'trunks', 'routing', 'groups', 'ivr', 'phonebook', 'switches', 'cdr', 'calls', 'crm', 'system', 'users', 'audit'].map((s) => [s, 'write']),
+    ['extensions', 'trunks', 'routing', 'groups', 'ivr', 'phonebook', 'switches', 'services', 'cdr', 'calls', 'crm', 'system', 'users', 'audit'].map((s) => [s, 'write']),
   );
   const r = await session.post('/tokens', { name, scopes: all });
   if (r.status !== 201) throw new Error(`token creation failed: ${r.status} ${r.text}`);
