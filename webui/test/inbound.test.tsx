@@ -2,19 +2,16 @@
 // what the server would, the final POST body, API errors sent back to their step), the switch
 // state control (PUT, live SSE updates, read-only roles), the queue panel's agent buttons, prompt
 // uploads, and the generic form's paging of long lists.
-import { act, cleanup, fireEvent, render, screen, waitFor, within } from '@testing-library/react';
+import { act, cleanup, fireEvent, screen, waitFor, within } from '@testing-library/react';
 import { useState } from 'react';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { I18nProvider } from '../src/lib/i18n.tsx';
-import { SessionProvider } from '../src/lib/session.tsx';
 import { closeEvents } from '../src/lib/events.ts';
-import { FeedbackProvider } from '../src/components/feedback.tsx';
 import { ARRAY_PAGE, SchemaForm } from '../src/components/SchemaForm.tsx';
 import type { JsonSchema } from '../src/lib/schema.ts';
 import { IvrWizard, QueueWizard, ivrStepOf, queueStepOf } from '../src/pages/InboundWizards.tsx';
 import { PromptAudio, QueueStatusPanel, SwitchStatePanel, audioType, csvRows } from '../src/pages/InboundPanels.tsx';
-
 import { FakeEventSource, source } from './fake-event-source.ts';
+import { mockFetch, wrap, type Answer, type Call } from './helpers.tsx';
 
 // ---- a trimmed copy of the server's schemas (same shapes as /api/v1/openapi.json) --------------
 
@@ -78,43 +75,12 @@ const OPENAPI = { paths: { '/ivrs': body(IVR), '/queues': body(QUEUE) } };
 
 // ---- fetch mock --------------------------------------------------------------------------------
 
-interface Call {
-  method: string;
-  path: string;
-  body: unknown;
-  contentType?: string;
-}
-type Answer = { status?: number; body?: unknown } | undefined;
 let calls: Call[] = [];
 const list = (items: unknown[]) => ({ items, total: items.length, limit: 50, offset: 0 });
 const ADMIN = { ivr: 'write', groups: 'write', switches: 'write', routing: 'read', extensions: 'read' };
 
 function mockApi(handler: (c: Call) => Answer, permissions: Record<string, string> = ADMIN) {
-  calls = [];
-  vi.spyOn(globalThis, 'fetch').mockImplementation(async (input, init) => {
-    const u = new URL(String(input), 'http://box');
-    const raw = init?.body;
-    const headers = (init?.headers ?? {}) as Record<string, string>;
-    const isJson = headers['Content-Type'] === 'application/json';
-    const call: Call = { method: init?.method ?? 'GET', path: u.pathname.replace(/^\/api\/v1/, ''), body: raw === undefined ? undefined : isJson ? JSON.parse(String(raw)) : raw, contentType: headers['Content-Type'] };
-    calls.push(call);
-    let r: Answer;
-    if (call.path === '/auth/me') r = { body: { kind: 'user', name: 'admin', mustChangePassword: false, permissions } };
-    else if (call.path === '/openapi.json') r = { body: OPENAPI };
-    else r = handler(call);
-    r ??= { status: 404, body: { error: { code: 'not_found', message: `no ${call.path}` } } };
-    return new Response(r.body === undefined ? null : JSON.stringify(r.body), { status: r.status ?? 200, headers: { 'Content-Type': 'application/json' } });
-  });
-}
-
-function wrap(ui: React.ReactNode) {
-  return render(
-    <I18nProvider>
-      <SessionProvider>
-        <FeedbackProvider>{ui}</FeedbackProvider>
-      </SessionProvider>
-    </I18nProvider>,
-  );
+  calls = mockFetch(handler, { me: { kind: 'user', name: 'admin', mustChangePassword: false, permissions }, openapi: OPENAPI });
 }
 
 const type = (el: Element, value: string) => fireEvent.change(el, { target: { value } });

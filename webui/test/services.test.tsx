@@ -3,19 +3,17 @@
 // password mask kept, the test mail), an extension's state panel (DND, forward, lock, live
 // refetch), greetings and music uploads, a conference's participants, the recordings list, and
 // the generic form's new behaviours (scoped enum labels, PIN generation, optional objects).
-import { act, cleanup, fireEvent, render, screen, waitFor, within } from '@testing-library/react';
+import { act, cleanup, fireEvent, screen, waitFor, within } from '@testing-library/react';
 import { useState } from 'react';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { I18nProvider } from '../src/lib/i18n.tsx';
-import { SessionProvider } from '../src/lib/session.tsx';
 import { closeEvents } from '../src/lib/events.ts';
-import { FeedbackProvider } from '../src/components/feedback.tsx';
 import { Layout } from '../src/components/Layout.tsx';
 import { SchemaForm } from '../src/components/SchemaForm.tsx';
 import type { JsonSchema } from '../src/lib/schema.ts';
 import { FeatureCodes, MailSettings, Recordings, SECRET_MASK, groupCodes } from '../src/pages/ServicesPages.tsx';
 import { ConferencePanel, ExtensionStatePanel, MailboxPanel, MohFilesPanel, mohFileName, replaceWith } from '../src/pages/ServicesPanels.tsx';
 import { FakeEventSource, source } from './fake-event-source.ts';
+import { confirmDialog, installDialog, mockFetch, wrap, type Answer, type Call } from './helpers.tsx';
 
 // ---- a trimmed copy of the server's schemas ------------------------------------------------------
 
@@ -57,66 +55,20 @@ const OPENAPI = { paths: { '/feature-codes': body(CODES, 'put'), '/mail': body(M
 
 // ---- fetch mock --------------------------------------------------------------------------------
 
-interface Call {
-  method: string;
-  path: string;
-  query: URLSearchParams;
-  body: unknown;
-  contentType?: string;
-}
-type Answer = { status?: number; body?: unknown } | undefined;
 let calls: Call[] = [];
 const ADMIN = { extensions: 'write', services: 'write', system: 'write', calls: 'read', switches: 'write' };
 
 function mockApi(handler: (c: Call) => Answer, permissions: Record<string, string> = ADMIN) {
-  calls = [];
-  vi.spyOn(globalThis, 'fetch').mockImplementation(async (input, init) => {
-    const u = new URL(String(input), 'http://box');
-    const raw = init?.body;
-    const headers = (init?.headers ?? {}) as Record<string, string>;
-    const isJson = headers['Content-Type'] === 'application/json';
-    const call: Call = { method: init?.method ?? 'GET', path: u.pathname.replace(/^\/api\/v1/, ''), query: u.searchParams, body: raw === undefined ? undefined : isJson ? JSON.parse(String(raw)) : raw, contentType: headers['Content-Type'] };
-    calls.push(call);
-    let r: Answer;
-    if (call.path === '/auth/me') r = { body: { kind: 'user', name: 'admin', mustChangePassword: false, permissions, user: { username: 'admin', role: 'admin' } } };
-    else if (call.path === '/openapi.json') r = { body: OPENAPI };
-    else r = handler(call);
-    r ??= { status: 404, body: { error: { code: 'not_found', message: `no ${call.path}` } } };
-    return new Response(r.body === undefined ? null : JSON.stringify(r.body), { status: r.status ?? 200, headers: { 'Content-Type': 'application/json' } });
-  });
+  calls = mockFetch(handler, { me: { kind: 'user', name: 'admin', mustChangePassword: false, permissions, user: { username: 'admin', role: 'admin' } }, openapi: OPENAPI });
 }
 
-function wrap(ui: React.ReactNode) {
-  return render(
-    <I18nProvider>
-      <SessionProvider>
-        <FeedbackProvider>{ui}</FeedbackProvider>
-      </SessionProvider>
-    </I18nProvider>,
-  );
-}
 const writes = () => calls.filter((c) => c.method !== 'GET');
-/** Answers the open confirm dialog with its confirming button. */
-async function confirmDialog(label: string) {
-  const dialog = await waitFor(() => {
-    const d = document.querySelector('dialog.confirm');
-    if (!d?.hasAttribute('open')) throw new Error('no open dialog');
-    return d as HTMLElement;
-  });
-  fireEvent.click(within(dialog).getByRole('button', { name: label }));
-}
 
 beforeEach(() => {
   localStorage.setItem('pbx.lang', 'en');
   FakeEventSource.instances = [];
   (globalThis as { EventSource?: unknown }).EventSource = FakeEventSource;
-  // jsdom has <dialog> but not its modal methods.
-  HTMLDialogElement.prototype.showModal ??= function (this: HTMLDialogElement) {
-    this.setAttribute('open', '');
-  };
-  HTMLDialogElement.prototype.close ??= function (this: HTMLDialogElement) {
-    this.removeAttribute('open');
-  };
+  installDialog();
 });
 afterEach(() => {
   cleanup();

@@ -4,31 +4,17 @@
 import { useState } from 'react';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { cleanup, fireEvent, render, screen, waitFor, within } from '@testing-library/react';
-import { I18nProvider } from '../src/lib/i18n.tsx';
-import { SessionProvider } from '../src/lib/session.tsx';
-import { FeedbackProvider } from '../src/components/feedback.tsx';
 import { Stepper } from '../src/components/Stepper.tsx';
+import { mockFetch, wrap, type Answer, type Call } from './helpers.tsx';
 import { CredentialsTable, ExtensionsStep, Setup, networkOf, rowErrors, type Credential, type ExtDraft } from '../src/pages/Setup.tsx';
 
-interface Call {
-  method: string;
-  path: string;
-  body: unknown;
-}
-type Handler = (call: Call) => { status?: number; body?: unknown } | undefined;
+type Handler = (call: Call) => Answer;
 
 let calls: Call[] = [];
 
 /** Routes fetch to `handler` by method and path (without /api/v1 and query); unknown → 404. */
 function mockApi(handler: Handler) {
-  calls = [];
-  vi.spyOn(globalThis, 'fetch').mockImplementation(async (input, init) => {
-    const u = new URL(String(input), 'http://box');
-    const call = { method: init?.method ?? 'GET', path: u.pathname.replace(/^\/api\/v1/, ''), body: init?.body ? JSON.parse(String(init.body)) : undefined, query: u.searchParams };
-    calls.push(call);
-    const r = handler(call) ?? { status: 404, body: { error: { code: 'not_found', message: `no ${call.path}` } } };
-    return new Response(r.body === undefined ? null : JSON.stringify(r.body), { status: r.status ?? 200, headers: { 'Content-Type': 'application/json' } });
-  });
+  calls = mockFetch(handler);
 }
 
 const ME = { kind: 'user', name: 'admin', mustChangePassword: false, permissions: { system: 'write', extensions: 'write', trunks: 'write', routing: 'write', users: 'write' } };
@@ -42,16 +28,6 @@ const NETWORK = {
   provisioningUrls: ['http://192.168.10.5:8080/provisioning/'],
 };
 const list = (items: unknown[]) => ({ items, total: items.length, limit: 50, offset: 0 });
-
-function wrap(ui: React.ReactNode) {
-  return render(
-    <I18nProvider>
-      <SessionProvider>
-        <FeedbackProvider>{ui}</FeedbackProvider>
-      </SessionProvider>
-    </I18nProvider>,
-  );
-}
 
 beforeEach(() => localStorage.setItem('pbx.lang', 'en'));
 afterEach(() => {

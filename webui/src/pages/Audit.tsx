@@ -9,6 +9,7 @@ import { useI18n, type Translate } from '../lib/i18n.tsx';
 import { Link, navigate, useLocation } from '../lib/router.tsx';
 import { useSession } from '../lib/session.tsx';
 import { useFeedback } from '../components/feedback.tsx';
+import { ListTable } from '../components/lists.tsx';
 import { ValueDiff } from '../components/DiffView.tsx';
 import './admin.css';
 
@@ -217,58 +218,37 @@ export function Audit() {
       <p className="muted" role="status">
         {!items ? t('common.loading') : before ? t('admin.audit.countOlder', { n: items.length, id: before }) : t('admin.audit.count', { n: items.length })}
       </p>
-      <div className="table-wrap">
-        <table className="list audit-table" data-testid="audit-table">
-          <thead>
-            <tr>
-              <th scope="col">{t('admin.audit.time')}</th>
-              <th scope="col">{t('admin.audit.actor')}</th>
-              <th scope="col">{t('admin.audit.source')}</th>
-              <th scope="col">{t('admin.audit.action')}</th>
-              <th scope="col">{t('admin.audit.object')}</th>
-              <th scope="col">{t('admin.audit.summary')}</th>
-            </tr>
-          </thead>
-          <tbody aria-busy={!items}>
-            {items?.map((e) => (
-              <tr key={e.id} data-testid={`audit-row-${e.id}`}>
-                <td className="when">
-                  <Link to={`/audit/${e.id}`} aria-label={t('admin.audit.openEntry', { id: e.id })}>
-                    {new Date(e.at).toLocaleString(lang)}
-                  </Link>
-                </td>
-                <td>
-                  <Link to={link({ actor: e.actor })} title={t('admin.audit.filterBy', { what: e.actor })}>
-                    {e.actor}
-                  </Link>
-                </td>
-                <td className="mono small">{e.source}</td>
-                <td className="mono">
-                  {e.action}
-                  {e.revertible ? <span className="sr-only"> ({t('admin.audit.revertibleShort')})</span> : null}
-                </td>
-                <td>
-                  {e.objectType ? (
-                    <Link to={link({ objectType: e.objectType, ...(e.objectKey ? { objectKey: e.objectKey } : {}) })} title={t('admin.audit.filterBy', { what: `${e.objectType} ${e.objectKey ?? ''}` })}>
-                      {e.objectType} <span className="mono">{e.objectKey}</span>
-                    </Link>
-                  ) : (
-                    '—'
-                  )}
-                </td>
-                <td>{e.summary}</td>
-              </tr>
-            ))}
-            {items && !items.length && !error ? (
-              <tr>
-                <td colSpan={6} className="empty">
-                  {active || before ? t('admin.audit.noMatch') : t('admin.audit.empty')}
-                </td>
-              </tr>
-            ) : null}
-          </tbody>
-        </table>
-      </div>
+      <ListTable className="list audit-table" testId="audit-table" columns={[t('admin.audit.time'), t('admin.audit.actor'), t('admin.audit.source'), t('admin.audit.action'), t('admin.audit.object'), t('admin.audit.summary')]} busy={!items} rows={error ? null : items} empty={active || before ? t('admin.audit.noMatch') : t('admin.audit.empty')}>
+        {items?.map((e) => (
+          <tr key={e.id} data-testid={`audit-row-${e.id}`}>
+            <td className="when">
+              <Link to={`/audit/${e.id}`} aria-label={t('admin.audit.openEntry', { id: e.id })}>
+                {new Date(e.at).toLocaleString(lang)}
+              </Link>
+            </td>
+            <td>
+              <Link to={link({ actor: e.actor })} title={t('admin.audit.filterBy', { what: e.actor })}>
+                {e.actor}
+              </Link>
+            </td>
+            <td className="mono small">{e.source}</td>
+            <td className="mono">
+              {e.action}
+              {e.revertible ? <span className="sr-only"> ({t('admin.audit.revertibleShort')})</span> : null}
+            </td>
+            <td>
+              {e.objectType ? (
+                <Link to={link({ objectType: e.objectType, ...(e.objectKey ? { objectKey: e.objectKey } : {}) })} title={t('admin.audit.filterBy', { what: `${e.objectType} ${e.objectKey ?? ''}` })}>
+                  {e.objectType} <span className="mono">{e.objectKey}</span>
+                </Link>
+              ) : (
+                '—'
+              )}
+            </td>
+            <td>{e.summary}</td>
+          </tr>
+        ))}
+      </ListTable>
       <nav className="pager" aria-label={t('list.pages')}>
         {before ? (
           <button type="button" onClick={() => go(filters)} data-testid="audit-newest">

@@ -7,6 +7,7 @@ import { useI18n } from '../lib/i18n.tsx';
 import { Link, navigate, useLocation } from '../lib/router.tsx';
 import { useSession } from '../lib/session.tsx';
 import { useFeedback } from '../components/feedback.tsx';
+import { Pager } from '../components/lists.tsx';
 import { humanize } from '../components/SchemaForm.tsx';
 import { hasWizard } from '../routes.ts';
 
@@ -94,8 +95,6 @@ export function CollectionList({ collection }: { collection: string }) {
     }
   };
   const sortBy = (f: string) => setParams({ sort: sort === f ? `-${f}` : f, offset: undefined });
-  const pages = data ? Math.max(1, Math.ceil(data.total / limit)) : 1;
-  const pageNo = Math.floor(offset / limit) + 1;
   return (
     <section className="page" aria-labelledby="page-title">
       <div className="page-head">
@@ -195,14 +194,7 @@ export function CollectionList({ collection }: { collection: string }) {
         </table>
       </div>
       {data && data.total > Math.min(...PAGE_SIZES) ? (
-        <nav className="pager" aria-label={t('list.pages')}>
-          <button type="button" disabled={offset === 0} onClick={() => setParams({ offset: Math.max(0, offset - limit) })}>
-            {t('list.prev')}
-          </button>
-          <span>{t('list.page', { n: pageNo, of: pages })}</span>
-          <button type="button" disabled={offset + limit >= data.total} onClick={() => setParams({ offset: offset + limit })}>
-            {t('list.next')}
-          </button>
+        <Pager offset={offset} limit={limit} total={data.total} onOffset={(o) => setParams({ offset: o })}>
           <label>
             {t('list.perPage')}{' '}
             <select value={limit} onChange={(e) => setParams({ limit: Number(e.target.value) === 50 ? undefined : e.target.value, offset: undefined })}>
@@ -211,7 +203,7 @@ export function CollectionList({ collection }: { collection: string }) {
               ))}
             </select>
           </label>
-        </nav>
+        </Pager>
       ) : null}
     </section>
   );

@@ -7,7 +7,9 @@ import { useEvent } from '../lib/events.ts';
 import { useI18n } from '../lib/i18n.tsx';
 import { requestSchema } from '../lib/schema.ts';
 import { useSession } from '../lib/session.tsx';
+import { AudioSlots, audioType, type AudioInfo } from '../components/AudioSlots.tsx';
 import { useFeedback } from '../components/feedback.tsx';
+import { ListTable } from '../components/lists.tsx';
 import './Inbound.css';
 
 type Item = Record<string, unknown>;
@@ -48,6 +50,16 @@ export function promptLanguages(): Promise<string[]> {
     },
   );
   return langs;
+}
+
+/** A live part that could not be fetched: says so in place of its content. */
+export function LiveError({ error }: { error: string }) {
+  const { t } = useI18n();
+  return error ? (
+    <p className="field-error" role="alert">
+      {t('inbound.liveUnavailable', { message: error })}
+    </p>
+  ) : null;
 }
 
 function secondsText(n: number): string {
@@ -111,11 +123,7 @@ export function SwitchStatePanel({ objectKey, item }: EditPanelProps) {
   return (
     <section className="live-panel" aria-labelledby="switch-state-title" data-testid="switch-panel">
       <h2 id="switch-state-title">{t('inbound.switch.title')}</h2>
-      {error ? (
-        <p className="field-error" role="alert">
-          {t('inbound.liveUnavailable', { message: error })}
-        </p>
-      ) : null}
+      <LiveError error={error} />
       {st ? (
         <>
           <div className="field">
@@ -218,92 +226,62 @@ export function QueueStatusPanel({ objectKey }: EditPanelProps) {
           {t('common.refresh')}
         </button>
       </div>
-      {error ? (
-        <p className="field-error" role="alert">
-          {t('inbound.liveUnavailable', { message: error })}
-        </p>
-      ) : null}
+      <LiveError error={error} />
       {status ? (
         <>
           <h3>{t('inbound.queue.callers', { n: status.callers.length })}</h3>
           {status.callers.length ? (
-            <div className="table-wrap">
-              <table className="list" data-testid="queue-callers">
-                <thead>
-                  <tr>
-                    <th scope="col">{t('inbound.queue.position')}</th>
-                    <th scope="col">{t('inbound.queue.caller')}</th>
-                    <th scope="col">{t('inbound.queue.waiting')}</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {status.callers.map((c) => (
-                    <tr key={`${c.position}-${c.callerNumber ?? ''}`}>
-                      <td>{c.position}</td>
-                      <td>
-                        <span className="mono">{c.callerNumber || t('inbound.queue.anonymous')}</span>
-                        {c.callerName ? <span className="muted"> {c.callerName}</span> : null}
-                      </td>
-                      <td className="mono">{secondsText(c.waitSeconds + elapsed)}</td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
-            </div>
+            <ListTable testId="queue-callers" columns={[t('inbound.queue.position'), t('inbound.queue.caller'), t('inbound.queue.waiting')]}>
+              {status.callers.map((c) => (
+                <tr key={`${c.position}-${c.callerNumber ?? ''}`}>
+                  <td>{c.position}</td>
+                  <td>
+                    <span className="mono">{c.callerNumber || t('inbound.queue.anonymous')}</span>
+                    {c.callerName ? <span className="muted"> {c.callerName}</span> : null}
+                  </td>
+                  <td className="mono">{secondsText(c.waitSeconds + elapsed)}</td>
+                </tr>
+              ))}
+            </ListTable>
           ) : (
             <p className="muted">{t('inbound.queue.noCallers')}</p>
           )}
           <h3>{t('inbound.queue.members', { n: status.members.filter((m) => m.loggedIn).length, of: status.members.length })}</h3>
           {status.members.length ? (
-            <div className="table-wrap">
-              <table className="list" data-testid="queue-members">
-                <thead>
-                  <tr>
-                    <th scope="col">{t('field.extension')}</th>
-                    <th scope="col">{t('inbound.queue.state')}</th>
-                    <th scope="col">{t('inbound.queue.callsTaken')}</th>
-                    <th scope="col">{t('inbound.queue.lastCall')}</th>
-                    <th scope="col">
-                      <span className="sr-only">{t('list.actions')}</span>
-                    </th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {status.members.map((m) => (
-                    <tr key={m.extension} data-testid={`queue-member-${m.extension}`}>
-                      <td>
-                        <span className="mono">{m.extension}</span> {m.name ? <span>{m.name}</span> : null}{' '}
-                        <span className="muted small">({t(m.dynamic ? 'inbound.queue.dynamic' : 'inbound.queue.static')})</span>
-                      </td>
-                      <td>
-                        <span className={`badge ${!m.loggedIn ? 'bad' : m.paused ? 'busy' : 'good'}`}>
-                          {t(!m.loggedIn ? 'inbound.queue.loggedOut' : m.paused ? 'inbound.queue.paused' : 'inbound.queue.loggedIn')}
-                        </span>{' '}
-                        {m.inCall ? <span className="badge busy">{t('inbound.queue.inCall')}</span> : null}
-                      </td>
-                      <td>{m.callsTaken}</td>
-                      <td>{when(m.lastCallAt)}</td>
-                      <td className="nowrap">
-                        {writable ? (
-                          <>
-                            {m.dynamic ? (
-                              <button type="button" disabled={!!busy} onClick={() => void act(m.extension, m.loggedIn ? 'logout' : 'login')} aria-label={t(m.loggedIn ? 'inbound.queue.logoutWhat' : 'inbound.queue.loginWhat', { extension: m.extension })}>
-                                {t(m.loggedIn ? 'inbound.queue.logout' : 'inbound.queue.login')}
-                              </button>
-                            ) : null}{' '}
-                            {m.loggedIn ? (
-                              <button type="button" disabled={!!busy} onClick={() => void act(m.extension, m.paused ? 'unpause' : 'pause')} aria-label={t(m.paused ? 'inbound.queue.unpauseWhat' : 'inbound.queue.pauseWhat', { extension: m.extension })}>
-                                {t(m.paused ? 'inbound.queue.unpause' : 'inbound.queue.pause')}
-                              </button>
-                            ) : null}
-                          </>
+            <ListTable testId="queue-members" columns={[t('field.extension'), t('inbound.queue.state'), t('inbound.queue.callsTaken'), t('inbound.queue.lastCall')]} actions>
+              {status.members.map((m) => (
+                <tr key={m.extension} data-testid={`queue-member-${m.extension}`}>
+                  <td>
+                    <span className="mono">{m.extension}</span> {m.name ? <span>{m.name}</span> : null}{' '}
+                    <span className="muted small">({t(m.dynamic ? 'inbound.queue.dynamic' : 'inbound.queue.static')})</span>
+                  </td>
+                  <td>
+                    <span className={`badge ${!m.loggedIn ? 'bad' : m.paused ? 'busy' : 'good'}`}>
+                      {t(!m.loggedIn ? 'inbound.queue.loggedOut' : m.paused ? 'inbound.queue.paused' : 'inbound.queue.loggedIn')}
+                    </span>{' '}
+                    {m.inCall ? <span className="badge busy">{t('inbound.queue.inCall')}</span> : null}
+                  </td>
+                  <td>{m.callsTaken}</td>
+                  <td>{when(m.lastCallAt)}</td>
+                  <td className="nowrap">
+                    {writable ? (
+                      <>
+                        {m.dynamic ? (
+                          <button type="button" disabled={!!busy} onClick={() => void act(m.extension, m.loggedIn ? 'logout' : 'login')} aria-label={t(m.loggedIn ? 'inbound.queue.logoutWhat' : 'inbound.queue.loginWhat', { extension: m.extension })}>
+                            {t(m.loggedIn ? 'inbound.queue.logout' : 'inbound.queue.login')}
+                          </button>
+                        ) : null}{' '}
+                        {m.loggedIn ? (
+                          <button type="button" disabled={!!busy} onClick={() => void act(m.extension, m.paused ? 'unpause' : 'pause')} aria-label={t(m.paused ? 'inbound.queue.unpauseWhat' : 'inbound.queue.pauseWhat', { extension: m.extension })}>
+                            {t(m.paused ? 'inbound.queue.unpause' : 'inbound.queue.pause')}
+                          </button>
                         ) : null}
-                      </td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
-            </div>
+                      </>
+                    ) : null}
+                  </td>
+                </tr>
+              ))}
+            </ListTable>
           ) : (
             <p className="muted">{t('inbound.queue.noMembers')}</p>
           )}
@@ -317,32 +295,16 @@ export function QueueStatusPanel({ objectKey }: EditPanelProps) {
 
 // ---- prompts -----------------------------------------------------------------------------------
 
-const MAX_AUDIO = 20 * 1024 * 1024;
-interface AudioInfo {
-  language: string;
-  durationSeconds: number;
-  bytes: number;
-}
-
-/** The content type of an audio file the box accepts (WAV, MP3), or null. */
-export function audioType(file: { name: string; type: string }): string | null {
-  if (/^audio\/(wav|x-wav|wave|vnd\.wave)$/.test(file.type) || /\.wav$/i.test(file.name)) return 'audio/wav';
-  if (/^audio\/(mpeg|mp3)$/.test(file.type) || /\.mp3$/i.test(file.name)) return 'audio/mpeg';
-  return null;
-}
+export { audioType };
 
 /** A prompt's recordings, one per language: listen, upload (WAV or MP3), delete. */
 export function PromptAudio({ prompt, writable, onChange }: { prompt: string; writable: boolean; onChange?(languages: string[]): void }) {
   const { t, has } = useI18n();
-  const { toast, confirm } = useFeedback();
   const [languages, setLanguages] = useState<string[]>([]);
-  const [audio, setAudio] = useState<AudioInfo[] | null>(null);
+  const [audio, setAudio] = useState<(AudioInfo & { language: string })[] | null>(null);
   const [error, setError] = useState('');
-  const [busy, setBusy] = useState('');
-  const [version, setVersion] = useState(0);
-  const [rowError, setRowError] = useState<Record<string, string>>({});
   const load = useCallback(() => {
-    api.get<{ languages: AudioInfo[] }>(`/prompts/${enc(prompt)}/audio`).then(
+    api.get<{ languages: (AudioInfo & { language: string })[] }>(`/prompts/${enc(prompt)}/audio`).then(
       (r) => {
         setAudio(r.languages);
         setError('');
@@ -359,105 +321,28 @@ export function PromptAudio({ prompt, writable, onChange }: { prompt: string; wr
   useEffect(() => {
     void promptLanguages().then(setLanguages);
   }, []);
-  const upload = async (lang: string, file: File | undefined, input: HTMLInputElement) => {
-    if (!file) return;
-    const type = audioType(file);
-    const fail = (m: string) => setRowError((r) => ({ ...r, [lang]: m }));
-    setRowError((r) => ({ ...r, [lang]: '' }));
-    if (!type) return fail(t('inbound.prompt.wrongType'));
-    if (file.size > MAX_AUDIO) return fail(t('inbound.prompt.tooBig', { mb: 20 }));
-    setBusy(lang);
-    try {
-      const r = await request<AudioInfo & { prompt: string }>('PUT', `/prompts/${enc(prompt)}/audio/${enc(lang)}`, { raw: file, contentType: type });
-      toast(t('inbound.prompt.uploaded', { language: langName(lang), seconds: secondsText(r.durationSeconds) }));
-      setVersion((v) => v + 1);
-      load();
-    } catch (e) {
-      fail(errorText(e));
-    } finally {
-      setBusy('');
-      input.value = '';
-    }
-  };
-  const remove = async (lang: string) => {
-    if (!(await confirm(t('inbound.prompt.confirmDelete', { language: langName(lang), name: prompt }), { danger: true, confirmLabel: t('list.delete') }))) return;
-    setBusy(lang);
-    try {
-      await api.del(`/prompts/${enc(prompt)}/audio/${enc(lang)}`);
-      toast(t('inbound.prompt.deleted', { language: langName(lang) }));
-      load();
-    } catch (e) {
-      toast(errorText(e), 'error');
-    } finally {
-      setBusy('');
-    }
-  };
   const langName = (l: string) => (has(`enum.${l}`) ? t(`enum.${l}`) : l);
-  const all = [...new Set([...languages, ...(audio ?? []).map((a) => a.language)])];
-  if (error)
-    return (
-      <p className="field-error" role="alert">
-        {t('inbound.liveUnavailable', { message: error })}
-      </p>
-    );
+  if (error) return <LiveError error={error} />;
   if (!audio) return <p aria-busy="true">{t('common.loading')}</p>;
   return (
-    <ul className="prompt-audio" data-testid={`prompt-audio-${prompt}`}>
-      {all.map((lang) => {
-        const a = audio.find((x) => x.language === lang);
-        const inputId = `prompt-upload-${prompt}-${lang}`;
-        return (
-          <li key={lang} className="prompt-lang">
-            <div className="prompt-lang-head">
-              <strong>{langName(lang)}</strong>{' '}
-              {a ? (
-                <span className="muted">{t('inbound.prompt.info', { seconds: secondsText(a.durationSeconds), kb: Math.max(1, Math.round(a.bytes / 1024)) })}</span>
-              ) : (
-                <span className="muted">{t('inbound.prompt.none')}</span>
-              )}
-            </div>
-            {a ? <audio controls preload="none" src={url(`/prompts/${enc(prompt)}/audio/${enc(lang)}`, { v: `${version}-${a.bytes}` })} aria-label={t('inbound.prompt.listen', { language: langName(lang) })} /> : null}
-            {writable ? (
-              <div className="row">
-                <label htmlFor={inputId} className="file-label">
-                  {a ? t('inbound.prompt.replace') : t('inbound.prompt.upload')}
-                  <span className="sr-only"> ({langName(lang)})</span>
-                </label>
-                <input
-                  id={inputId}
-                  type="file"
-                  accept=".wav,.mp3,audio/wav,audio/x-wav,audio/mpeg"
-                  data-testid={`prompt-upload-${lang}`}
-                  disabled={!!busy}
-                  aria-describedby={`${inputId}-help${rowError[lang] ? ` ${inputId}-err` : ''}`}
-                  onChange={(e) => void upload(lang, e.target.files?.[0], e.target)}
-                />
-                {a ? (
-                  <button type="button" className="link danger" disabled={!!busy} onClick={() => void remove(lang)} aria-label={t('inbound.prompt.deleteWhat', { language: langName(lang) })}>
-                    {t('list.delete')}
-                  </button>
-                ) : null}
-                {busy === lang ? (
-                  <span role="status" className="muted">
-                    {t('inbound.prompt.uploading')}
-                  </span>
-                ) : null}
-              </div>
-            ) : null}
-            {writable ? (
-              <div className="help" id={`${inputId}-help`}>
-                {t('inbound.prompt.formats')}
-              </div>
-            ) : null}
-            {rowError[lang] ? (
-              <div className="field-error" id={`${inputId}-err`} role="alert">
-                {rowError[lang]}
-              </div>
-            ) : null}
-          </li>
-        );
-      })}
-    </ul>
+    <AudioSlots
+      slots={[...new Set([...languages, ...audio.map((a) => a.language)])]}
+      recorded={(lang) => audio.find((x) => x.language === lang)}
+      path={(lang) => `/prompts/${enc(prompt)}/audio/${enc(lang)}`}
+      writable={writable}
+      name={langName}
+      onChanged={load}
+      testId={`prompt-audio-${prompt}`}
+      idPrefix={`prompt-upload-${prompt}`}
+      uploadTestId="prompt-upload"
+      status={(_lang, a) => (a ? t('inbound.prompt.info', { seconds: secondsText(a.durationSeconds), kb: Math.max(1, Math.round(a.bytes / 1024)) }) : t('inbound.prompt.none'))}
+      formats={t('inbound.prompt.formats')}
+      listenLabel={(lang) => t('inbound.prompt.listen', { language: langName(lang) })}
+      deleteLabel={(lang) => t('inbound.prompt.deleteWhat', { language: langName(lang) })}
+      confirmDelete={(lang) => t('inbound.prompt.confirmDelete', { language: langName(lang), name: prompt })}
+      deleted={(lang) => t('inbound.prompt.deleted', { language: langName(lang) })}
+      uploaded={(lang, r) => t('inbound.prompt.uploaded', { language: langName(lang), seconds: secondsText(r?.durationSeconds as number) })}
+    />
   );
 }
 

@@ -5,6 +5,7 @@ import { api, ApiError, errorText } from '../lib/api.ts';
 import { useI18n } from '../lib/i18n.tsx';
 import { useSession } from '../lib/session.tsx';
 import { useFeedback } from '../components/feedback.tsx';
+import { ListTable } from '../components/lists.tsx';
 import { PermissionMatrix, permissionsWithin, summarizePermissions, type Permissions } from '../components/PermissionMatrix.tsx';
 import { FieldMessage, FormError, NO_ERRORS, Panel, formErrors, invalidAttrs, type FormErrors, type RoleInfo, type UserInfo } from './Users.tsx';
 import './admin.css';
@@ -88,62 +89,40 @@ export function Roles() {
           }}
         />
       ) : null}
-      <div className="table-wrap">
-        <table className="list" data-testid="roles-table">
-          <thead>
-            <tr>
-              <th scope="col">{t('admin.roles.name')}</th>
-              <th scope="col">{t('admin.roles.description')}</th>
-              <th scope="col">{t('admin.roles.permissions')}</th>
-              <th scope="col">{t('admin.roles.usedBy')}</th>
-              <th scope="col">
-                <span className="sr-only">{t('list.actions')}</span>
-              </th>
+      <ListTable testId="roles-table" columns={[t('admin.roles.name'), t('admin.roles.description'), t('admin.roles.permissions'), t('admin.roles.usedBy')]} actions loading={!roles && !error}>
+        {roles?.map((r) => {
+          const reachable = permissionsWithin(r.permissions, ceiling);
+          const editable = writable && !r.builtIn && reachable;
+          const holders = usersOf(r.name);
+          return (
+            <tr key={r.name} data-testid={`role-row-${r.name}`}>
+              <td className="mono nowrap">
+                {r.name}
+                {r.builtIn ? <span className="badge admin-builtin">{t('admin.roles.builtIn')}</span> : null}
+              </td>
+              <td>{r.description ?? '—'}</td>
+              <td className="admin-perms">{summarizePermissions(r.permissions, t)}</td>
+              <td>{holders.length ? holders.join(', ') : <span className="muted">—</span>}</td>
+              <td className="nowrap">
+                <button
+                  type="button"
+                  className="link"
+                  aria-label={t(editable ? 'admin.roles.editWhat' : 'admin.roles.viewWhat', { role: r.name })}
+                  onClick={() => setEditing({ mode: 'edit', role: r })}
+                >
+                  {editable ? t('admin.roles.edit') : t('admin.roles.view')}
+                </button>
+                {editable ? (
+                  <button type="button" className="link danger" aria-label={t('admin.roles.deleteWhat', { role: r.name })} onClick={() => void remove(r)}>
+                    {t('admin.roles.delete')}
+                  </button>
+                ) : null}
+                {writable && !r.builtIn && !reachable ? <span className="muted small"> {t('admin.roles.beyondRights')}</span> : null}
+              </td>
             </tr>
-          </thead>
-          <tbody>
-            {roles?.map((r) => {
-              const reachable = permissionsWithin(r.permissions, ceiling);
-              const editable = writable && !r.builtIn && reachable;
-              const holders = usersOf(r.name);
-              return (
-                <tr key={r.name} data-testid={`role-row-${r.name}`}>
-                  <td className="mono nowrap">
-                    {r.name}
-                    {r.builtIn ? <span className="badge admin-builtin">{t('admin.roles.builtIn')}</span> : null}
-                  </td>
-                  <td>{r.description ?? '—'}</td>
-                  <td className="admin-perms">{summarizePermissions(r.permissions, t)}</td>
-                  <td>{holders.length ? holders.join(', ') : <span className="muted">—</span>}</td>
-                  <td className="nowrap">
-                    <button
-                      type="button"
-                      className="link"
-                      aria-label={t(editable ? 'admin.roles.editWhat' : 'admin.roles.viewWhat', { role: r.name })}
-                      onClick={() => setEditing({ mode: 'edit', role: r })}
-                    >
-                      {editable ? t('admin.roles.edit') : t('admin.roles.view')}
-                    </button>
-                    {editable ? (
-                      <button type="button" className="link danger" aria-label={t('admin.roles.deleteWhat', { role: r.name })} onClick={() => void remove(r)}>
-                        {t('admin.roles.delete')}
-                      </button>
-                    ) : null}
-                    {writable && !r.builtIn && !reachable ? <span className="muted small"> {t('admin.roles.beyondRights')}</span> : null}
-                  </td>
-                </tr>
-              );
-            })}
-            {!roles && !error ? (
-              <tr>
-                <td colSpan={5} aria-busy="true">
-                  {t('common.loading')}
-                </td>
-              </tr>
-            ) : null}
-          </tbody>
-        </table>
-      </div>
+          );
+        })}
+      </ListTable>
     </section>
   );
 }

@@ -1,14 +1,15 @@
 // Pages of the user services that are not lists of objects: the feature codes (every code the
 // phones know, grouped, with what it does), the SMTP relay with its test mail, parking and
 // recording storage, and the call recordings (privacy admin only).
-import { useEffect, useMemo, useState, type FormEvent } from 'react';
-import { api, ApiError, errorText, url, type FieldError, type ListResult } from '../lib/api.ts';
+import { useEffect, useMemo, useState, type FormEvent, type ReactNode } from 'react';
+import { api, errorText, url, type ListResult } from '../lib/api.ts';
 import { useI18n } from '../lib/i18n.tsx';
 import { Link } from '../lib/router.tsx';
 import { requestSchema, type JsonSchema } from '../lib/schema.ts';
 import { useSession } from '../lib/session.tsx';
 import { reportSaved, useFeedback, type WriteApply } from '../components/feedback.tsx';
-import { ObjectForm } from '../components/ObjectForm.tsx';
+import { FormErrors, ObjectForm, useFormSubmit } from '../components/ObjectForm.tsx';
+import { ListTable, Pager, useConfirmedDelete } from '../components/lists.tsx';
 import { SchemaField, fieldId, humanize } from '../components/SchemaForm.tsx';
 import { pick, secondsText, sizeText, whenText } from './ServicesPanels.tsx';
 import './Services.css';
@@ -61,9 +62,9 @@ export function FeatureCodes() {
   const [schema, setSchema] = useState<JsonSchema | null>(null);
   const [codes, setCodes] = useState<Record<string, string> | null>(null);
   const [saved, setSaved] = useState<Record<string, string> | null>(null);
-  const [errors, setErrors] = useState<FieldError[]>([]);
-  const [formError, setFormError] = useState('');
-  const [busy, setBusy] = useState(false);
+  // An error names a code (or a part of it): its input is the row's.
+  const codeOf = (path: string) => path.split('.')[0]!;
+  const { errors, formError, setFormError, busy, run } = useFormSubmit((path) => fieldId(`code.${codeOf(path)}`));
   useEffect(() => {
     Promise.all([requestSchema('/feature-codes', 'put'), api.get<Record<string, string>>('/feature-codes')]).then(
       ([s, c]) => {
@@ -81,29 +82,14 @@ export function FeatureCodes() {
   const submit = async (e: FormEvent) => {
     e.preventDefault();
     if (!codes) return;
-    setBusy(true);
-    setErrors([]);
-    setFormError('');
-    try {
+    await run(async () => {
       const r = await api.put<Saved>('/feature-codes', codes);
       const next = (r.item ?? r) as Record<string, string>;
       setCodes(next);
       setSaved(next);
       reportSaved(toast, t, t('nav.feature-codes'), r.apply);
-    } catch (err) {
-      if (err instanceof ApiError) {
-        setErrors(err.fields);
-        setFormError(err.message);
-      } else setFormError(errorText(err));
-    } finally {
-      setBusy(false);
-    }
+    });
   };
-  useEffect(() => {
-    if (busy || !formError) return;
-    const first = errors[0] && document.getElementById(fieldId(`code.${errors[0].path.split('.')[0]}`));
-    (first ?? document.querySelector<HTMLElement>('[data-testid="form-error"]'))?.focus();
-  }, [busy, errors, formError]);
   const defaults = () => {
     if (!schema) return;
     setCodes((c) => ({ ...c, ...Object.fromEntries(Object.entries(schema.properties ?? {}).filter(([, s]) => typeof s.default === 'string').map(([k, s]) => [k, s.default as string])) }));
@@ -115,98 +101,81 @@ export function FeatureCodes() {
       <p className="muted small">
         {t('services.codes.switches')} <Link to="/switches">{t('nav.switches')}</Link>
       </p>
-      {formError ? (
-        <div className="form-error" role="alert" data-testid="form-error" tabIndex={-1}>
-          <strong>{formError}</strong>
-          {errors.length ? (
-            <ul>
-              {errors.map((f, i) => (
-                <li key={i}>
-                  <a href={`#${fieldId(`code.${f.path.split('.')[0]}`)}`}>{label(f.path.split('.')[0]!)}</a>: {f.message}
-                </li>
-              ))}
-            </ul>
-          ) : null}
-        </div>
-      ) : null}
+      <FormErrors message={formError} errors={errors} idOf={(path) => fieldId(`code.${codeOf(path)}`)} labelOf={(path) => label(codeOf(path))} />
       {schema && codes ? (
         <form onSubmit={submit} noValidate>
           {groups.map(([g, names]) => (
             <fieldset key={g} className="group code-group" data-testid={`codes-${g}`}>
               <legend>{t(`services.codes.group.${g}`)}</legend>
               {g === 'inCall' ? <p className="help">{t('services.codes.inCallHelp')}</p> : null}
-              <div className="table-wrap">
-                <table className="list codes">
-                  <thead>
-                    <tr>
-                      <th scope="col">{t('services.codes.feature')}</th>
-                      <th scope="col">{t('services.codes.code')}</th>
-                      <th scope="col">{t('services.codes.what')}</th>
+              <ListTable className="list codes" columns={[t('services.codes.feature'), t('services.codes.code'), t('services.codes.what')]}>
+                {names.map((c) => {
+                  const id = fieldId(`code.${c}`);
+                  const own = errors.filter((e) => e.path === c || e.path.startsWith(`${c}.`)).map((e) => e.message);
+                  return (
+                    <tr key={c} data-testid={`code-${c}`}>
+                      <th scope="row">
+                        <label htmlFor={id}>{label(c)}</label>
+                      </th>
+                      <td className="nowrap">
+                        <input
+                          id={id}
+                          className="mono code-input"
+                          value={codes[c] ?? ''}
+                          disabled={!writable || busy}
+                          inputMode="tel"
+                          autoComplete="off"
+                          spellCheck={false}
+                          aria-invalid={own.length ? true : undefined}
+                          aria-describedby={`${id}-help${own.length ? ` ${id}-err` : ''}`}
+                          onChange={(e) => setCodes({ ...codes, [c]: e.target.value.trim() })}
+                        />
+                        {PREFIX_CODES.includes(c) ? <span className="muted"> {t('services.codes.thenNumber')}</span> : null}
+                        {own.length ? (
+                          <div className="field-error" id={`${id}-err`} role="alert">
+                            {own.join('; ')}
+                          </div>
+                        ) : null}
+                      </td>
+                      <td className="help" id={`${id}-help`}>
+                        {help(c)}
+                        {PREFIX_CODES.includes(c) ? <span className="mono"> {t('services.codes.example', { code: `${codes[c] ?? ''}201` })}</span> : null}
+                      </td>
                     </tr>
-                  </thead>
-                  <tbody>
-                    {names.map((c) => {
-                      const id = fieldId(`code.${c}`);
-                      const own = errors.filter((e) => e.path === c || e.path.startsWith(`${c}.`)).map((e) => e.message);
-                      return (
-                        <tr key={c} data-testid={`code-${c}`}>
-                          <th scope="row">
-                            <label htmlFor={id}>{label(c)}</label>
-                          </th>
-                          <td className="nowrap">
-                            <input
-                              id={id}
-                              className="mono code-input"
-                              value={codes[c] ?? ''}
-                              disabled={!writable || busy}
-                              inputMode="tel"
-                              autoComplete="off"
-                              spellCheck={false}
-                              aria-invalid={own.length ? true : undefined}
-                              aria-describedby={`${id}-help${own.length ? ` ${id}-err` : ''}`}
-                              onChange={(e) => setCodes({ ...codes, [c]: e.target.value.trim() })}
-                            />
-                            {PREFIX_CODES.includes(c) ? <span className="muted"> {t('services.codes.thenNumber')}</span> : null}
-                            {own.length ? (
-                              <div className="field-error" id={`${id}-err`} role="alert">
-                                {own.join('; ')}
-                              </div>
-                            ) : null}
-                          </td>
-                          <td className="help" id={`${id}-help`}>
-                            {help(c)}
-                            {PREFIX_CODES.includes(c) ? <span className="mono"> {t('services.codes.example', { code: `${codes[c] ?? ''}201` })}</span> : null}
-                          </td>
-                        </tr>
-                      );
-                    })}
-                  </tbody>
-                </table>
-              </div>
+                  );
+                })}
+              </ListTable>
             </fieldset>
           ))}
-          {writable ? (
-            <div className="form-actions">
-              <button type="submit" className="primary" disabled={busy} aria-busy={busy}>
-                {busy ? t('common.saving') : t('form.save')}
-              </button>
-              <button type="button" disabled={busy} onClick={defaults}>
-                {t('services.codes.defaults')}
-              </button>
-              {dirty ? (
-                <span className="muted" role="status">
-                  {t('services.unsaved')}
-                </span>
-              ) : null}
-            </div>
-          ) : (
-            <p className="muted small">{t('inbound.readOnly')}</p>
-          )}
+          <SaveActions writable={writable} busy={busy} dirty={dirty}>
+            <button type="button" disabled={busy} onClick={defaults}>
+              {t('services.codes.defaults')}
+            </button>
+          </SaveActions>
         </form>
       ) : !formError ? (
         <p aria-busy="true">{t('common.loading')}</p>
       ) : null}
     </section>
+  );
+}
+
+/** Save, what else the form offers, whether there are unsaved changes; a role that may not write is told so. */
+function SaveActions({ writable, busy, dirty, children }: { writable: boolean; busy: boolean; dirty: boolean; children?: ReactNode }) {
+  const { t } = useI18n();
+  if (!writable) return <p className="muted small">{t('inbound.readOnly')}</p>;
+  return (
+    <div className="form-actions">
+      <button type="submit" className="primary" disabled={busy} aria-busy={busy}>
+        {busy ? t('common.saving') : t('form.save')}
+      </button>
+      {children}
+      {dirty ? (
+        <span className="muted" role="status">
+          {t('services.unsaved')}
+        </span>
+      ) : null}
+    </div>
   );
 }
 
@@ -226,9 +195,7 @@ export function MailSettings() {
   const [schema, setSchema] = useState<JsonSchema | null>(null);
   const [value, setValue] = useState<Item | null>(null);
   const [saved, setSaved] = useState<Item | null>(null);
-  const [errors, setErrors] = useState<FieldError[]>([]);
-  const [formError, setFormError] = useState('');
-  const [busy, setBusy] = useState(false);
+  const { errors, formError, setFormError, busy, run } = useFormSubmit();
   useEffect(() => {
     Promise.all([requestSchema('/mail', 'put'), api.get<Item>('/mail')]).then(
       ([s, m]) => {
@@ -250,23 +217,13 @@ export function MailSettings() {
   const submit = async (e: FormEvent) => {
     e.preventDefault();
     if (!value) return;
-    setBusy(true);
-    setErrors([]);
-    setFormError('');
-    try {
+    await run(async () => {
       const r = await api.put<Saved>('/mail', value);
       const next = (r.item ?? r) as Item;
       setValue(next);
       setSaved(next);
       reportSaved(toast, t, t('nav.mail'), r.apply);
-    } catch (err) {
-      if (err instanceof ApiError) {
-        setErrors(err.fields);
-        setFormError(err.message);
-      } else setFormError(errorText(err));
-    } finally {
-      setBusy(false);
-    }
+    });
   };
   const props = schema?.properties ?? {};
   const field = (k: string) =>
@@ -277,20 +234,7 @@ export function MailSettings() {
     <section className="page mail-page" aria-labelledby="page-title" data-testid="mail-settings">
       <h1 id="page-title">{t('nav.mail')}</h1>
       <p className="muted">{t('services.mail.intro')}</p>
-      {formError ? (
-        <div className="form-error" role="alert" data-testid="form-error" tabIndex={-1}>
-          <strong>{formError}</strong>
-          {errors.length ? (
-            <ul>
-              {errors.map((f, i) => (
-                <li key={i}>
-                  <a href={`#${fieldId(f.path)}`}>{f.path}</a>: {f.message}
-                </li>
-              ))}
-            </ul>
-          ) : null}
-        </div>
-      ) : null}
+      <FormErrors message={formError} errors={errors} />
       {schema && value ? (
         <>
           <form onSubmit={submit} noValidate className="object-form">
@@ -325,20 +269,7 @@ export function MailSettings() {
               <legend>{t('services.mail.sender')}</legend>
               {SENDER_FIELDS.map(field)}
             </fieldset>
-            {writable ? (
-              <div className="form-actions">
-                <button type="submit" className="primary" disabled={busy} aria-busy={busy}>
-                  {busy ? t('common.saving') : t('form.save')}
-                </button>
-                {dirty ? (
-                  <span className="muted" role="status">
-                    {t('services.unsaved')}
-                  </span>
-                ) : null}
-              </div>
-            ) : (
-              <p className="muted small">{t('inbound.readOnly')}</p>
-            )}
+            <SaveActions writable={writable} busy={busy} dirty={dirty} />
           </form>
           {writable ? <MailTest disabledReason={!saved?.host ? t('services.mail.noHost') : dirty ? t('services.mail.saveFirst') : ''} /> : null}
         </>
@@ -486,7 +417,7 @@ const NUMBER_FILTER = /^[0-9*#+]{1,32}$/;
 export function Recordings() {
   const { t } = useI18n();
   const { can } = useSession();
-  const { toast, confirm } = useFeedback();
+  const { remove: del } = useConfirmedDelete();
   const writable = can('recordings', 'write');
   const [filters, setFilters] = useState({ number: '', direction: '', from: '', to: '' });
   const [filterError, setFilterError] = useState('');
@@ -521,17 +452,16 @@ export function Recordings() {
     setOffset(0);
     setApplied({ ...filters, number });
   };
-  const remove = async (r: Recording) => {
-    if (!(await confirm(t('services.recordings.confirmDelete', { caller: r.caller || '—', called: r.called || '—', when: whenText(r.start) }), { danger: true, confirmLabel: t('list.delete') }))) return;
-    try {
-      await api.del(`/recordings/${encodeURIComponent(r.id)}`);
-      toast(t('services.recordings.deleted'));
-      if (playing === r.id) setPlaying('');
-      setRound((n) => n + 1);
-    } catch (e) {
-      toast(errorText(e), 'error');
-    }
-  };
+  const remove = (r: Recording) =>
+    del(r.id, {
+      question: t('services.recordings.confirmDelete', { caller: r.caller || '—', called: r.called || '—', when: whenText(r.start) }),
+      path: `/recordings/${encodeURIComponent(r.id)}`,
+      done: t('services.recordings.deleted'),
+      after: () => {
+        if (playing === r.id) setPlaying('');
+        setRound((n) => n + 1);
+      },
+    });
   const rows = (data?.items ?? []).map(recording);
   const total = data?.total ?? 0;
   return (
@@ -591,46 +521,18 @@ export function Recordings() {
           {error}
         </div>
       ) : null}
-      <div className="table-wrap">
-        <table className="list" data-testid="recordings-list">
-          <thead>
-            <tr>
-              <th scope="col">{t('services.recordings.start')}</th>
-              <th scope="col">{t('services.recordings.direction')}</th>
-              <th scope="col">{t('services.recordings.caller')}</th>
-              <th scope="col">{t('services.recordings.called')}</th>
-              <th scope="col">{t('services.recordings.duration')}</th>
-              <th scope="col">{t('services.recordings.size')}</th>
-              <th scope="col">
-                <span className="sr-only">{t('list.actions')}</span>
-              </th>
-            </tr>
-          </thead>
-          <tbody>
-            {rows.map((r) => (
-              <RecordingRow key={r.id} r={r} playing={playing === r.id} onPlay={() => setPlaying(playing === r.id ? '' : r.id)} onDelete={writable ? () => void remove(r) : undefined} />
-            ))}
-            {data && !rows.length ? (
-              <tr>
-                <td colSpan={7} className="empty">
-                  {t('services.recordings.none')}
-                </td>
-              </tr>
-            ) : null}
-          </tbody>
-        </table>
-      </div>
-      {total > PAGE ? (
-        <nav className="pager" aria-label={t('list.pages')}>
-          <button type="button" disabled={offset === 0} onClick={() => setOffset(Math.max(0, offset - PAGE))}>
-            {t('list.prev')}
-          </button>
-          <span>{t('list.page', { n: Math.floor(offset / PAGE) + 1, of: Math.max(1, Math.ceil(total / PAGE)) })}</span>
-          <button type="button" disabled={offset + PAGE >= total} onClick={() => setOffset(offset + PAGE)}>
-            {t('list.next')}
-          </button>
-        </nav>
-      ) : null}
+      <ListTable
+        testId="recordings-list"
+        columns={[t('services.recordings.start'), t('services.recordings.direction'), t('services.recordings.caller'), t('services.recordings.called'), t('services.recordings.duration'), t('services.recordings.size')]}
+        actions
+        rows={data ? rows : null}
+        empty={t('services.recordings.none')}
+      >
+        {rows.map((r) => (
+          <RecordingRow key={r.id} r={r} playing={playing === r.id} onPlay={() => setPlaying(playing === r.id ? '' : r.id)} onDelete={writable ? () => void remove(r) : undefined} />
+        ))}
+      </ListTable>
+      {total > PAGE ? <Pager offset={offset} limit={PAGE} total={total} onOffset={setOffset} /> : null}
     </section>
   );
 }

@@ -3,7 +3,7 @@
 // shared box's greetings and messages; a music class's files; a conference room's participants.
 // Each refetches on what the event stream says happened (a feature code is a call: its hangup
 // means the state may have changed) rather than polling.
-import { useCallback, useEffect, useRef, useState } from 'react';
+import { useCallback, useEffect, useRef, useState, type ReactNode } from 'react';
 import { api, ApiError, errorText, request, url } from '../lib/api.ts';
 import { useEvent } from '../lib/events.ts';
 import { useI18n } from '../lib/i18n.tsx';
@@ -11,8 +11,10 @@ import { requestSchema, type JsonSchema } from '../lib/schema.ts';
 import { useSession } from '../lib/session.tsx';
 import { useFeedback } from '../components/feedback.tsx';
 import { SchemaField } from '../components/SchemaForm.tsx';
+import { AudioSlots, audioType } from '../components/AudioSlots.tsx';
+import { ListTable, useConfirmedDelete } from '../components/lists.tsx';
 import type { FieldError } from '../lib/api.ts';
-import { audioType, destinationText, type EditPanelProps } from './InboundPanels.tsx';
+import { destinationText, LiveError, type EditPanelProps } from './InboundPanels.tsx';
 import './Inbound.css';
 import './Services.css';
 
@@ -67,13 +69,15 @@ function useDebounced(fn: () => void, ms = 400): () => void {
   }, [ms]);
 }
 
-function LiveError({ error }: { error: string }) {
+/** A live list: its rows, that there are none, or that they are on their way (an error says so instead). */
+function LiveList<T>({ items, error, empty, children }: { items: T[] | null; error: string; empty: string; children(items: T[]): ReactNode }) {
   const { t } = useI18n();
-  return error ? (
-    <p className="field-error" role="alert">
-      {t('inbound.liveUnavailable', { message: error })}
-    </p>
-  ) : null;
+  return (
+    <>
+      <LiveError error={error} />
+      {items ? items.length ? children(items) : <p className="muted">{empty}</p> : !error ? <p aria-busy="true">{t('common.loading')}</p> : null}
+    </>
+  );
 }
 
 /** Does a call event concern this number (an extension that called, rang or answered; a box called)? */
@@ -340,7 +344,6 @@ export function ExtensionStatePanel({ objectKey, item, reload }: EditPanelProps)
 // ---- mailboxes: greetings and messages ------------------------------------------------------------
 
 export const GREETINGS = ['unavailable', 'busy', 'name'] as const;
-const MAX_GREETING = 20 * 1024 * 1024;
 
 /** A shared box's page: its greetings and messages. */
 export function VoicemailBoxPanel({ objectKey }: EditPanelProps) {
@@ -371,12 +374,8 @@ interface GreetingInfo {
 /** The three greetings of a box: listen, upload (WAV or MP3), delete. */
 export function Greetings({ box, writable }: { box: string; writable: boolean }) {
   const { t } = useI18n();
-  const { toast, confirm } = useFeedback();
   const [have, setHave] = useState<GreetingInfo[] | null>(null);
   const [error, setError] = useState('');
-  const [version, setVersion] = useState(0);
-  const [busy, setBusy] = useState('');
-  const [rowError, setRowError] = useState<Record<string, string>>({});
   const kindName = (k: string) => t(`services.greeting.${k}`);
   const base = `/voicemail-boxes/${enc(box)}/greetings`;
   const load = useCallback(() => {
@@ -389,108 +388,40 @@ export function Greetings({ box, writable }: { box: string; writable: boolean })
     );
   }, [base]);
   useEffect(load, [load]);
-  const upload = async (kind: string, file: File | undefined, input: HTMLInputElement) => {
-    if (!file) return;
-    const fail = (m: string) => setRowError((r) => ({ ...r, [kind]: m }));
-    setRowError((r) => ({ ...r, [kind]: '' }));
-    const type = audioType(file);
-    if (!type) return fail(t('inbound.prompt.wrongType'));
-    if (file.size > MAX_GREETING) return fail(t('inbound.prompt.tooBig', { mb: 20 }));
-    setBusy(kind);
-    try {
-      const r = await request<{ durationSeconds?: number } | undefined>('PUT', `${base}/${kind}`, { raw: file, contentType: type });
-      toast(t('services.greeting.uploaded', { kind: kindName(kind), seconds: secondsText(r?.durationSeconds) }));
-      setVersion((v) => v + 1);
-      load();
-    } catch (e) {
-      fail(errorText(e));
-    } finally {
-      setBusy('');
-      input.value = '';
-    }
-  };
-  const remove = async (kind: string) => {
-    if (!(await confirm(t('services.greeting.confirmDelete', { kind: kindName(kind), box }), { danger: true, confirmLabel: t('list.delete') }))) return;
-    setBusy(kind);
-    try {
-      await api.del(`${base}/${kind}`);
-      toast(t('services.greeting.deleted', { kind: kindName(kind) }));
-      load();
-    } catch (e) {
-      toast(errorText(e), 'error');
-    } finally {
-      setBusy('');
-    }
-  };
   if (error) return <LiveError error={error} />;
   if (!have) return <p aria-busy="true">{t('common.loading')}</p>;
   return (
-    <ul className="prompt-audio" data-testid={`greetings-${box}`}>
-      {GREETINGS.map((kind) => {
-        const g = have.find((x) => x.kind === kind);
-        const inputId = `greeting-${box}-${kind}`;
-        return (
-          <li key={kind} className="prompt-lang" data-testid={`greeting-${kind}`}>
-            <div className="prompt-lang-head">
-              <strong>{kindName(kind)}</strong>{' '}
-              <span className="muted" data-testid={`greeting-${kind}-status`}>
-                {g ? t('services.greeting.recorded', { seconds: secondsText(g.durationSeconds) }) : t('services.greeting.none')}
-              </span>
-            </div>
-            <div className="help">{t(`services.greeting.${kind}Help`)}</div>
-            {g ? <audio controls preload="none" src={url(`${base}/${kind}`, { v: `${version}-${g.bytes}` })} aria-label={t('services.greeting.listen', { kind: kindName(kind) })} /> : null}
-            {writable ? (
-              <div className="row">
-                <label htmlFor={inputId} className="file-label">
-                  {g ? t('inbound.prompt.replace') : t('inbound.prompt.upload')}
-                  <span className="sr-only"> ({kindName(kind)})</span>
-                </label>
-                <input
-                  id={inputId}
-                  type="file"
-                  accept=".wav,.mp3,audio/wav,audio/x-wav,audio/mpeg"
-                  data-testid={`greeting-upload-${kind}`}
-                  disabled={!!busy}
-                  aria-describedby={`${inputId}-help${rowError[kind] ? ` ${inputId}-err` : ''}`}
-                  onChange={(e) => void upload(kind, e.target.files?.[0], e.target)}
-                />
-                {g ? (
-                  <button type="button" className="link danger" disabled={!!busy} onClick={() => void remove(kind)} aria-label={t('services.greeting.deleteWhat', { kind: kindName(kind) })}>
-                    {t('list.delete')}
-                  </button>
-                ) : null}
-                {busy === kind ? (
-                  <span role="status" className="muted">
-                    {t('inbound.prompt.uploading')}
-                  </span>
-                ) : null}
-              </div>
-            ) : null}
-            {writable ? (
-              <div className="help" id={`${inputId}-help`}>
-                {t('services.greeting.formats')}
-              </div>
-            ) : null}
-            {rowError[kind] ? (
-              <div className="field-error" id={`${inputId}-err`} role="alert">
-                {rowError[kind]}
-              </div>
-            ) : null}
-          </li>
-        );
-      })}
-    </ul>
+    <AudioSlots
+      slots={GREETINGS}
+      recorded={(kind) => have.find((x) => x.kind === kind)}
+      path={(kind) => `${base}/${kind}`}
+      writable={writable}
+      name={kindName}
+      onChanged={load}
+      testId={`greetings-${box}`}
+      idPrefix={`greeting-${box}`}
+      uploadTestId="greeting-upload"
+      slotTestId={(kind) => `greeting-${kind}`}
+      statusTestId={(kind) => `greeting-${kind}-status`}
+      status={(_kind, g) => (g ? t('services.greeting.recorded', { seconds: secondsText(g.durationSeconds) }) : t('services.greeting.none'))}
+      help={(kind) => t(`services.greeting.${kind}Help`)}
+      formats={t('services.greeting.formats')}
+      listenLabel={(kind) => t('services.greeting.listen', { kind: kindName(kind) })}
+      deleteLabel={(kind) => t('services.greeting.deleteWhat', { kind: kindName(kind) })}
+      confirmDelete={(kind) => t('services.greeting.confirmDelete', { kind: kindName(kind), box })}
+      deleted={(kind) => t('services.greeting.deleted', { kind: kindName(kind) })}
+      uploaded={(kind, r) => t('services.greeting.uploaded', { kind: kindName(kind), seconds: secondsText(r?.durationSeconds) })}
+    />
   );
 }
 
 /** The messages in a box, with the counts the phone's light shows: listen, delete. */
 export function Messages({ box, writable }: { box: string; writable: boolean }) {
   const { t } = useI18n();
-  const { toast, confirm } = useFeedback();
+  const del = useConfirmedDelete();
   const [items, setItems] = useState<Item[] | null>(null);
   const [error, setError] = useState('');
   const [playing, setPlaying] = useState('');
-  const [busy, setBusy] = useState(false);
   const base = `/voicemail-boxes/${enc(box)}/messages`;
   const load = useCallback(() => {
     api.get<unknown>(base).then(
@@ -511,20 +442,17 @@ export function Messages({ box, writable }: { box: string; writable: boolean }) 
   const isNew = (m: Item) => folder(m) === 'INBOX';
   const fresh = items?.filter(isNew).length ?? 0;
   const from = (m: Item) => partyText(pick(m, 'callerNumber', 'callerId', 'caller', 'from'));
-  const remove = async (m: Item) => {
+  const remove = (m: Item) => {
     const id = String(m.id);
-    if (!(await confirm(t('services.mailbox.confirmDelete', { from: from(m) || t('inbound.queue.anonymous'), when: whenText(pick(m, 'receivedAt', 'date')) }), { danger: true, confirmLabel: t('list.delete') }))) return;
-    setBusy(true);
-    try {
-      await api.del(`${base}/${enc(id)}`);
-      toast(t('services.mailbox.deleted'));
-      if (playing === id) setPlaying('');
-      load();
-    } catch (e) {
-      toast(errorText(e), 'error');
-    } finally {
-      setBusy(false);
-    }
+    return del.remove(id, {
+      question: t('services.mailbox.confirmDelete', { from: from(m) || t('inbound.queue.anonymous'), when: whenText(pick(m, 'receivedAt', 'date')) }),
+      path: `${base}/${enc(id)}`,
+      done: t('services.mailbox.deleted'),
+      after: () => {
+        if (playing === id) setPlaying('');
+        load();
+      },
+    });
   };
   return (
     <>
@@ -534,64 +462,44 @@ export function Messages({ box, writable }: { box: string; writable: boolean }) 
           {t('common.refresh')}
         </button>
       </div>
-      <LiveError error={error} />
-      {items ? (
-        items.length ? (
-          <div className="table-wrap">
-            <table className="list" data-testid="mailbox-messages">
-              <thead>
-                <tr>
-                  <th scope="col">{t('services.mailbox.received')}</th>
-                  <th scope="col">{t('services.mailbox.from')}</th>
-                  <th scope="col">{t('services.mailbox.duration')}</th>
-                  <th scope="col">{t('services.mailbox.folder')}</th>
-                  <th scope="col">
-                    <span className="sr-only">{t('list.actions')}</span>
-                  </th>
+      <LiveList items={items} error={error} empty={t('services.mailbox.noMessages')}>
+        {(list) => (
+          <ListTable testId="mailbox-messages" columns={[t('services.mailbox.received'), t('services.mailbox.from'), t('services.mailbox.duration'), t('services.mailbox.folder')]} actions>
+            {list.map((m, i) => {
+              const id = String(pick(m, 'id') ?? i);
+              const name = pick(m, 'callerName');
+              const what = t('services.mailbox.what', { from: from(m) || t('inbound.queue.anonymous') });
+              return (
+                <tr key={id} data-testid={`message-${id}`}>
+                  <td>{whenText(pick(m, 'receivedAt', 'date'))}</td>
+                  <td>
+                    <span className="mono">{from(m) || t('inbound.queue.anonymous')}</span>
+                    {name ? <span className="muted"> {String(name)}</span> : null}
+                  </td>
+                  <td className="mono">{secondsText(pick(m, 'durationSeconds', 'duration'))}</td>
+                  <td>
+                    <span className={`badge ${isNew(m) ? 'busy' : 'good'}`}>{isNew(m) ? t('services.mailbox.new') : folder(m) === 'Old' ? t('services.mailbox.old') : folder(m)}</span>
+                  </td>
+                  <td className="message-actions">
+                    {playing === id ? (
+                      <audio controls autoPlay preload="auto" src={url(`${base}/${enc(id)}/audio`)} aria-label={t('services.mailbox.listenWhat', { what })} />
+                    ) : (
+                      <button type="button" onClick={() => setPlaying(id)} aria-label={t('services.mailbox.listenWhat', { what })}>
+                        {t('services.mailbox.listen')}
+                      </button>
+                    )}{' '}
+                    {writable ? (
+                      <button type="button" className="link danger" disabled={!!del.busy} onClick={() => void remove(m)} aria-label={t('list.deleteWhat', { what })}>
+                        {t('list.delete')}
+                      </button>
+                    ) : null}
+                  </td>
                 </tr>
-              </thead>
-              <tbody>
-                {items.map((m, i) => {
-                  const id = String(pick(m, 'id') ?? i);
-                  const name = pick(m, 'callerName');
-                  const what = t('services.mailbox.what', { from: from(m) || t('inbound.queue.anonymous') });
-                  return (
-                    <tr key={id} data-testid={`message-${id}`}>
-                      <td>{whenText(pick(m, 'receivedAt', 'date'))}</td>
-                      <td>
-                        <span className="mono">{from(m) || t('inbound.queue.anonymous')}</span>
-                        {name ? <span className="muted"> {String(name)}</span> : null}
-                      </td>
-                      <td className="mono">{secondsText(pick(m, 'durationSeconds', 'duration'))}</td>
-                      <td>
-                        <span className={`badge ${isNew(m) ? 'busy' : 'good'}`}>{isNew(m) ? t('services.mailbox.new') : folder(m) === 'Old' ? t('services.mailbox.old') : folder(m)}</span>
-                      </td>
-                      <td className="message-actions">
-                        {playing === id ? (
-                          <audio controls autoPlay preload="auto" src={url(`${base}/${enc(id)}/audio`)} aria-label={t('services.mailbox.listenWhat', { what })} />
-                        ) : (
-                          <button type="button" onClick={() => setPlaying(id)} aria-label={t('services.mailbox.listenWhat', { what })}>
-                            {t('services.mailbox.listen')}
-                          </button>
-                        )}{' '}
-                        {writable ? (
-                          <button type="button" className="link danger" disabled={busy} onClick={() => void remove(m)} aria-label={t('list.deleteWhat', { what })}>
-                            {t('list.delete')}
-                          </button>
-                        ) : null}
-                      </td>
-                    </tr>
-                  );
-                })}
-              </tbody>
-            </table>
-          </div>
-        ) : (
-          <p className="muted">{t('services.mailbox.noMessages')}</p>
-        )
-      ) : !error ? (
-        <p aria-busy="true">{t('common.loading')}</p>
-      ) : null}
+              );
+            })}
+          </ListTable>
+        )}
+      </LiveList>
     </>
   );
 }
@@ -619,13 +527,13 @@ export function mohFileName(original: string): string {
 export function MohFilesPanel({ objectKey }: EditPanelProps) {
   const { t } = useI18n();
   const { can } = useSession();
-  const { toast, confirm } = useFeedback();
+  const { toast } = useFeedback();
+  const { busy, remove: del } = useConfirmedDelete();
   const writable = can('services', 'write');
   const [files, setFiles] = useState<MohFile[] | null>(null);
   const [error, setError] = useState('');
   const [progress, setProgress] = useState<{ n: number; of: number; name: string } | null>(null);
   const [problems, setProblems] = useState<string[]>([]);
-  const [busy, setBusy] = useState('');
   const base = `/moh-classes/${enc(objectKey)}/files`;
   const load = useCallback(() => {
     api.get<unknown>(base).then(
@@ -662,28 +570,15 @@ export function MohFilesPanel({ objectKey }: EditPanelProps) {
     if (ok) toast(t('services.moh.uploaded', { n: ok, name: objectKey }));
     load();
   };
-  const remove = async (name: string) => {
-    if (!(await confirm(t('services.moh.confirmDelete', { file: name, name: objectKey }), { danger: true, confirmLabel: t('list.delete') }))) return;
-    setBusy(name);
-    try {
-      await api.del(`${base}/${enc(name)}`);
-      toast(t('services.moh.deleted', { file: name }));
-      load();
-    } catch (e) {
-      toast(errorText(e), 'error');
-    } finally {
-      setBusy('');
-    }
-  };
+  const remove = (name: string) => del(name, { question: t('services.moh.confirmDelete', { file: name, name: objectKey }), path: `${base}/${enc(name)}`, done: t('services.moh.deleted', { file: name }), after: load });
   return (
     <section className="live-panel" aria-labelledby="moh-files-title" data-testid="moh-files">
       <h2 id="moh-files-title">{t('services.moh.title')}</h2>
       <p className="muted small">{t('services.moh.intro')}</p>
-      <LiveError error={error} />
-      {files ? (
-        files.length ? (
+      <LiveList items={files} error={error} empty={t('services.moh.empty')}>
+        {(list) => (
           <ul className="prompt-audio">
-            {files.map((f) => (
+            {list.map((f) => (
               <li key={f.name} className="prompt-lang" data-testid={`moh-file-${f.name}`}>
                 <div className="prompt-lang-head">
                   <strong className="mono">{f.name}</strong>{' '}
@@ -700,12 +595,8 @@ export function MohFilesPanel({ objectKey }: EditPanelProps) {
               </li>
             ))}
           </ul>
-        ) : (
-          <p className="muted">{t('services.moh.empty')}</p>
-        )
-      ) : !error ? (
-        <p aria-busy="true">{t('common.loading')}</p>
-      ) : null}
+        )}
+      </LiveList>
       {writable ? (
         <>
           <div className="row">
@@ -842,60 +733,40 @@ export function ConferencePanel({ objectKey }: EditPanelProps) {
           {t('common.refresh')}
         </button>
       </div>
-      <LiveError error={error} />
-      {people ? (
-        people.length ? (
-          <div className="table-wrap">
-            <table className="list" data-testid="conference-participants">
-              <caption className="sr-only">{t('services.conference.count', { n: people.length })}</caption>
-              <thead>
-                <tr>
-                  <th scope="col">{t('services.conference.who')}</th>
-                  <th scope="col">{t('services.conference.role')}</th>
-                  <th scope="col">{t('services.conference.since')}</th>
-                  <th scope="col">
-                    <span className="sr-only">{t('list.actions')}</span>
-                  </th>
+      <LiveList items={people} error={error} empty={t('services.conference.empty')}>
+        {(list) => (
+          <ListTable testId="conference-participants" caption={t('services.conference.count', { n: list.length })} columns={[t('services.conference.who'), t('services.conference.role'), t('services.conference.since')]} actions>
+            {list.map((p) => {
+              const who = p.name ? `${p.number} (${p.name})` : p.number || p.channel;
+              return (
+                <tr key={p.channel} data-testid={`participant-${p.number || p.channel}`}>
+                  <td>
+                    <span className="mono">{p.number || t('inbound.queue.anonymous')}</span>
+                    {p.name ? <span className="muted"> {p.name}</span> : null}
+                  </td>
+                  <td>
+                    {p.admin ? <span className="badge good">{t('services.conference.moderator')}</span> : null}{' '}
+                    {p.muted ? <span className="badge busy">{t('services.conference.muted')}</span> : null}
+                  </td>
+                  <td>{whenText(p.since)}</td>
+                  <td className="nowrap">
+                    {writable ? (
+                      <>
+                        <button type="button" disabled={!!busy} onClick={() => void act(p, p.muted ? 'unmute' : 'mute')} aria-label={t(p.muted ? 'services.conference.unmuteWhat' : 'services.conference.muteWhat', { who })}>
+                          {t(p.muted ? 'services.conference.unmute' : 'services.conference.mute')}
+                        </button>{' '}
+                        <button type="button" className="link danger" disabled={!!busy} onClick={() => void act(p, 'kick')} aria-label={t('services.conference.kickWhat', { who })}>
+                          {t('services.conference.kick')}
+                        </button>
+                      </>
+                    ) : null}
+                  </td>
                 </tr>
-              </thead>
-              <tbody>
-                {people.map((p) => {
-                  const who = p.name ? `${p.number} (${p.name})` : p.number || p.channel;
-                  return (
-                    <tr key={p.channel} data-testid={`participant-${p.number || p.channel}`}>
-                      <td>
-                        <span className="mono">{p.number || t('inbound.queue.anonymous')}</span>
-                        {p.name ? <span className="muted"> {p.name}</span> : null}
-                      </td>
-                      <td>
-                        {p.admin ? <span className="badge good">{t('services.conference.moderator')}</span> : null}{' '}
-                        {p.muted ? <span className="badge busy">{t('services.conference.muted')}</span> : null}
-                      </td>
-                      <td>{whenText(p.since)}</td>
-                      <td className="nowrap">
-                        {writable ? (
-                          <>
-                            <button type="button" disabled={!!busy} onClick={() => void act(p, p.muted ? 'unmute' : 'mute')} aria-label={t(p.muted ? 'services.conference.unmuteWhat' : 'services.conference.muteWhat', { who })}>
-                              {t(p.muted ? 'services.conference.unmute' : 'services.conference.mute')}
-                            </button>{' '}
-                            <button type="button" className="link danger" disabled={!!busy} onClick={() => void act(p, 'kick')} aria-label={t('services.conference.kickWhat', { who })}>
-                              {t('services.conference.kick')}
-                            </button>
-                          </>
-                        ) : null}
-                      </td>
-                    </tr>
-                  );
-                })}
-              </tbody>
-            </table>
-          </div>
-        ) : (
-          <p className="muted">{t('services.conference.empty')}</p>
-        )
-      ) : !error ? (
-        <p aria-busy="true">{t('common.loading')}</p>
-      ) : null}
+              );
+            })}
+          </ListTable>
+        )}
+      </LiveList>
     </section>
   );
 }

@@ -5,6 +5,7 @@ import { api, errorText } from '../lib/api.ts';
 import { useI18n } from '../lib/i18n.tsx';
 import { useSession } from '../lib/session.tsx';
 import { useFeedback } from '../components/feedback.tsx';
+import { ListTable } from '../components/lists.tsx';
 import { PermissionMatrix, summarizePermissions, type Permissions } from '../components/PermissionMatrix.tsx';
 import { CopyButton, FieldMessage, FormError, NO_ERRORS, Panel, formErrors, invalidAttrs, type FormErrors } from './Users.tsx';
 import './admin.css';
@@ -103,58 +104,28 @@ export function Tokens() {
           }}
         />
       ) : null}
-      <div className="table-wrap">
-        <table className="list" data-testid="tokens-table">
-          <thead>
-            <tr>
-              <th scope="col">{t('admin.tokens.name')}</th>
-              <th scope="col">{t('admin.tokens.scopes')}</th>
-              <th scope="col">{t('admin.tokens.createdBy')}</th>
-              <th scope="col">{t('admin.tokens.createdAt')}</th>
-              <th scope="col">{t('admin.tokens.lastUsed')}</th>
-              <th scope="col">
-                <span className="sr-only">{t('list.actions')}</span>
-              </th>
-            </tr>
-          </thead>
-          <tbody>
-            {tokens?.map((tk) => (
-              <tr key={tk.id} data-testid={`token-row-${tk.id}`}>
-                <td>
-                  {tk.name} <span className="muted mono small">{tk.id}</span>
-                </td>
-                <td className="admin-perms">{summarizePermissions(tk.scopes, t)}</td>
-                <td className="mono">{tk.createdBy}</td>
-                <td className="nowrap">{when(tk.createdAt)}</td>
-                <td className="nowrap">{tk.lastUsedAt ? when(tk.lastUsedAt) : <span className="muted">{t('admin.tokens.never')}</span>}</td>
-                <td className="nowrap">
-                  {tk.revokedAt ? (
-                    <span className="badge bad">{t('admin.tokens.revokedAt', { when: when(tk.revokedAt) })}</span>
-                  ) : writable ? (
-                    <button type="button" className="link danger" aria-label={t('admin.tokens.revokeWhat', { name: tk.name })} onClick={() => void revoke(tk)}>
-                      {t('admin.tokens.revoke')}
-                    </button>
-                  ) : null}
-                </td>
-              </tr>
-            ))}
-            {tokens && !tokens.length ? (
-              <tr>
-                <td colSpan={6} className="empty">
-                  {t('admin.tokens.empty')}
-                </td>
-              </tr>
-            ) : null}
-            {!tokens && !error ? (
-              <tr>
-                <td colSpan={6} aria-busy="true">
-                  {t('common.loading')}
-                </td>
-              </tr>
-            ) : null}
-          </tbody>
-        </table>
-      </div>
+      <ListTable testId="tokens-table" columns={[t('admin.tokens.name'), t('admin.tokens.scopes'), t('admin.tokens.createdBy'), t('admin.tokens.createdAt'), t('admin.tokens.lastUsed')]} actions rows={tokens} empty={t('admin.tokens.empty')} loading={!tokens && !error}>
+        {tokens?.map((tk) => (
+          <tr key={tk.id} data-testid={`token-row-${tk.id}`}>
+            <td>
+              {tk.name} <span className="muted mono small">{tk.id}</span>
+            </td>
+            <td className="admin-perms">{summarizePermissions(tk.scopes, t)}</td>
+            <td className="mono">{tk.createdBy}</td>
+            <td className="nowrap">{when(tk.createdAt)}</td>
+            <td className="nowrap">{tk.lastUsedAt ? when(tk.lastUsedAt) : <span className="muted">{t('admin.tokens.never')}</span>}</td>
+            <td className="nowrap">
+              {tk.revokedAt ? (
+                <span className="badge bad">{t('admin.tokens.revokedAt', { when: when(tk.revokedAt) })}</span>
+              ) : writable ? (
+                <button type="button" className="link danger" aria-label={t('admin.tokens.revokeWhat', { name: tk.name })} onClick={() => void revoke(tk)}>
+                  {t('admin.tokens.revoke')}
+                </button>
+              ) : null}
+            </td>
+          </tr>
+        ))}
+      </ListTable>
     </section>
   );
 }

@@ -6,6 +6,7 @@ import { api, ApiError, errorText, type FieldError } from '../lib/api.ts';
 import { useI18n, type Translate } from '../lib/i18n.tsx';
 import { useSession } from '../lib/session.tsx';
 import { useFeedback } from '../components/feedback.tsx';
+import { ListTable } from '../components/lists.tsx';
 import { PasswordStrength, usePasswordProblems } from '../components/PasswordStrength.tsx';
 import { SecretInput } from '../components/SecretInput.tsx';
 import { permissionsWithin, type Permissions } from '../components/PermissionMatrix.tsx';
@@ -185,72 +186,42 @@ export function Users() {
           onChanged={() => setReload((n) => n + 1)}
         />
       ) : null}
-      <div className="table-wrap">
-        <table className="list" data-testid="users-table">
-          <thead>
-            <tr>
-              <th scope="col">{t('admin.users.username')}</th>
-              <th scope="col">{t('admin.users.fullName')}</th>
-              <th scope="col">{t('admin.users.role')}</th>
-              <th scope="col">{t('admin.users.language')}</th>
-              <th scope="col">{t('admin.users.status')}</th>
-              <th scope="col">
-                <span className="sr-only">{t('list.actions')}</span>
-              </th>
-            </tr>
-          </thead>
-          <tbody>
-            {users?.map((u) => {
-              const ok = reachable(u);
-              return (
-                <tr key={u.username} data-testid={`user-row-${u.username}`}>
-                  <td className="mono">
-                    {u.username}
-                    {u.username === self ? <span className="muted"> {t('admin.users.you')}</span> : null}
-                  </td>
-                  <td>{u.fullName ?? '—'}</td>
-                  <td>
-                    {u.role}
-                    {roleOf(u.role)?.builtIn ? <span className="badge admin-builtin">{t('admin.roles.builtIn')}</span> : null}
-                  </td>
-                  <td>{t(`languages.${u.language ?? 'en'}`)}</td>
-                  <td>{u.mustChangePassword ? <span className="badge busy">{t('admin.users.mustChange')}</span> : <span className="muted">—</span>}</td>
-                  <td className="nowrap">
-                    {writable && ok ? (
-                      <>
-                        <button type="button" className="link" aria-label={t('admin.users.editWhat', { user: u.username })} onClick={() => (setCreated(null), setEditing({ mode: 'edit', user: u }))}>
-                          {t('admin.users.edit')}
-                        </button>
-                        {u.username !== self ? (
-                          <button type="button" className="link danger" aria-label={t('admin.users.deleteWhat', { user: u.username })} onClick={() => void remove(u)}>
-                            {t('admin.users.delete')}
-                          </button>
-                        ) : null}
-                      </>
-                    ) : writable ? (
-                      <span className="muted small">{t('admin.users.beyondRights')}</span>
+      <ListTable testId="users-table" columns={[t('admin.users.username'), t('admin.users.fullName'), t('admin.users.role'), t('admin.users.language'), t('admin.users.status')]} actions rows={users} empty={t('list.empty')} loading={!users && !error}>
+        {users?.map((u) => {
+          const ok = reachable(u);
+          return (
+            <tr key={u.username} data-testid={`user-row-${u.username}`}>
+              <td className="mono">
+                {u.username}
+                {u.username === self ? <span className="muted"> {t('admin.users.you')}</span> : null}
+              </td>
+              <td>{u.fullName ?? '—'}</td>
+              <td>
+                {u.role}
+                {roleOf(u.role)?.builtIn ? <span className="badge admin-builtin">{t('admin.roles.builtIn')}</span> : null}
+              </td>
+              <td>{t(`languages.${u.language ?? 'en'}`)}</td>
+              <td>{u.mustChangePassword ? <span className="badge busy">{t('admin.users.mustChange')}</span> : <span className="muted">—</span>}</td>
+              <td className="nowrap">
+                {writable && ok ? (
+                  <>
+                    <button type="button" className="link" aria-label={t('admin.users.editWhat', { user: u.username })} onClick={() => (setCreated(null), setEditing({ mode: 'edit', user: u }))}>
+                      {t('admin.users.edit')}
+                    </button>
+                    {u.username !== self ? (
+                      <button type="button" className="link danger" aria-label={t('admin.users.deleteWhat', { user: u.username })} onClick={() => void remove(u)}>
+                        {t('admin.users.delete')}
+                      </button>
                     ) : null}
-                  </td>
-                </tr>
-              );
-            })}
-            {users && !users.length ? (
-              <tr>
-                <td colSpan={6} className="empty">
-                  {t('list.empty')}
-                </td>
-              </tr>
-            ) : null}
-            {!users && !error ? (
-              <tr>
-                <td colSpan={6} aria-busy="true">
-                  {t('common.loading')}
-                </td>
-              </tr>
-            ) : null}
-          </tbody>
-        </table>
-      </div>
+                  </>
+                ) : writable ? (
+                  <span className="muted small">{t('admin.users.beyondRights')}</span>
+                ) : null}
+              </td>
+            </tr>
+          );
+        })}
+      </ListTable>
     </section>
   );
 }
