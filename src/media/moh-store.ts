@@ -3,20 +3,20 @@
 // (<dir> is the instance directory's moh/, which musiconhold.conf names for each class). One
 // upload becomes the three formats, so a call in either G.711 codec plays its file without
 // transcoding (Asterisk opens the cheapest format of the name); the WAV serves the others and
-// listening. Uploads are checked and converted by prompt-store.ts's convertUpload; file names
+// listening. Uploads are checked and converted by audio-files.ts's convertUpload; file names
 // are built only from a validated class and file name. After a change res_musiconhold is
 // reloaded (the `reload` hook), so the music plays without an apply. Asterisk does not load a
 // class whose folder is empty, and a reload of an unchanged musiconhold.conf only rescans the
 // classes it loaded: the file's time is touched first (`configFile`), so the reload reads it
 // again and a class that just got its first file is loaded.
-import { createReadStream, existsSync, mkdirSync, chmodSync, chownSync, readdirSync, renameSync, rmSync, statSync, openSync, readSync, closeSync, utimesSync } from 'node:fs';
+import { createReadStream, existsSync, readdirSync, renameSync, rmSync, statSync, utimesSync } from 'node:fs';
 import type { Readable } from 'node:stream';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { identifier } from '../domain/model.ts';
 import { ConflictError, NotFoundError, ValidationError } from '../domain/errors.ts';
 import { fsyncDir, writeFileAtomic } from '../lib/atomic-write.ts';
-import { convertUpload, storedWavSeconds, type StoredAudioFormat } from './prompt-store.ts';
+import { KeyedQueue, audioFileOptions, convertUpload, ensureAudioDir, readStoredWav, type AudioOwner, type StoredAudioFormat } from './audio-files.ts';
 
 /** Largest upload accepted (the API refuses larger bodies before reading them). */
 export const MOH_AUDIO_MAX_BYTES = 20 * 1024 * 1024;
@@ -38,7 +38,7 @@ export interface MohStoreOptions {
   /** The moh directory (one subdirectory per class). */
   dir: string;
   /** The asterisk user (chroot: its ids inside the rootfs): files are root:<its group>, 0640. Absent: world-readable. */
-  owner?: { uid: number; gid: number };
+  owner?: AudioOwner;
   tmpDir?: string;
   sox?: string;
   /** Makes Asterisk read the classes' files again (AMI: reload res_musiconhold.so). */
@@ -67,14 +67,14 @@ export function mohFileName(name: string): string {
 
 export class MohStore {
   private readonly dir: string;
-  private readonly owner: { uid: number; gid: number } | undefined;
+  private readonly owner: AudioOwner | undefined;
   private readonly tmpDir: string;
   private readonly sox: string;
   private readonly reloadHook: (() => Promise<void>) | undefined;
   private readonly configFile: string | undefined;
   private readonly onReloadError: (err: unknown) => void;
   /** Changes of one class run one after the other (file count, staging names). */
-  private readonly queue = new Map<string, Promise<unknown>>();
+  private readonly queue = new KeyedQueue();
   readonly maxBytes = MOH_AUDIO_MAX_BYTES;
 
   constructor(options: MohStoreOptions) {
@@ -90,13 +90,6 @@ export class MohStore {
   /** The folder of a class on the host. */
   classDir(cls: string): string {
     return join(this.dir, checkClass(cls));
-  }
-
-  private ensureDir(path: string): void {
-    if (!existsSync(path)) mkdirSync(path, { recursive: true });
-    // Asterisk (the asterisk user) must be able to list it: root:asterisk 0750, or 0755 without a known owner.
-    chmodSync(path, this.owner ? 0o750 : 0o755);
-    if (this.owner) chownSync(path, 0, this.owner.gid);
   }
 
   private async reload(): Promise<void> {
@@ -122,14 +115,14 @@ export class MohStore {
     const name = mohFileName(file);
     if (!this.has(cls, name) && this.names(cls).length >= MOH_MAX_FILES) throw new ConflictError(`music class ${cls} holds ${MOH_MAX_FILES} files already`);
     const { seconds, files } = await convertUpload(data, FORMATS, { maxBytes: MOH_AUDIO_MAX_BYTES, maxSeconds: MOH_AUDIO_MAX_SECONDS, sox: this.sox, tmpDir: this.tmpDir });
-    await this.serial(cls, async () => {
+    await this.queue.run(cls, async () => {
       if (!this.has(cls, name) && this.names(cls).length >= MOH_MAX_FILES) throw new ConflictError(`music class ${cls} holds ${MOH_MAX_FILES} files already`);
-      this.ensureDir(this.dir);
-      this.ensureDir(dir);
+      ensureAudioDir(this.dir, this.owner);
+      ensureAudioDir(dir, this.owner);
       for (const f of FORMATS) {
         // Staged under a dot name, which Asterisk's scan of the folder skips, then renamed.
         const staged = join(dir, `.${name}.${f}`);
-        writeFileAtomic(staged, files[f], this.owner ? { mode: 0o640, uid: 0, gid: this.owner.gid } : { mode: 0o644 });
+        writeFileAtomic(staged, files[f], audioFileOptions(this.owner));
         renameSync(staged, join(dir, `${name}.${f}`));
       }
       fsyncDir(dir);
@@ -160,23 +153,8 @@ export class MohStore {
   }
 
   private info(cls: string, name: string): MohFile | undefined {
-    const file = join(this.classDir(cls), `${name}.wav`);
-    let size: number;
-    try {
-      const st = statSync(file);
-      if (!st.isFile()) return undefined;
-      size = st.size;
-    } catch {
-      return undefined;
-    }
-    const header = Buffer.alloc(Math.min(size, 4096));
-    const fd = openSync(file, 'r');
-    try {
-      readSync(fd, header, 0, header.length, 0);
-    } finally {
-      closeSync(fd);
-    }
-    return { name, durationSeconds: storedWavSeconds(header, size), bytes: size };
+    const stored = readStoredWav(join(this.classDir(cls), `${name}.wav`));
+    return stored && { name, ...stored };
   }
 
   /** The stored WAV to stream back (for listening); NotFoundError when there is none. */
@@ -191,7 +169,7 @@ export class MohStore {
   async remove(cls: string, file: string): Promise<void> {
     const dir = this.classDir(cls);
     const name = mohFileName(file);
-    await this.serial(cls, async () => {
+    await this.queue.run(cls, async () => {
       if (!this.info(cls, name)) throw new NotFoundError(`music class ${cls} has no file ${name}`);
       // The WAV first: a file half removed is no longer listed.
       for (const f of [...FORMATS].reverse()) rmSync(join(dir, `${name}.${f}`), { force: true });
@@ -203,7 +181,7 @@ export class MohStore {
   /** Removes the folder of a class (the class was deleted). */
   async removeClass(cls: string): Promise<void> {
     const dir = this.classDir(cls);
-    await this.serial(cls, async () => {
+    await this.queue.run(cls, async () => {
       rmSync(dir, { recursive: true, force: true });
     });
   }
@@ -216,8 +194,8 @@ export class MohStore {
    */
   sync(keep: ReadonlySet<string>): string[] {
     const removed: string[] = [];
-    this.ensureDir(this.dir);
-    for (const cls of keep) if (cls !== 'default' && identifier.safeParse(cls).success) this.ensureDir(join(this.dir, cls));
+    ensureAudioDir(this.dir, this.owner);
+    for (const cls of keep) if (cls !== 'default' && identifier.safeParse(cls).success) ensureAudioDir(join(this.dir, cls), this.owner);
     for (const entry of readdirSync(this.dir)) {
       const path = join(this.dir, entry);
       if (!statSync(path).isDirectory()) continue;
@@ -234,16 +212,5 @@ export class MohStore {
       }
     }
     return removed;
-  }
-
-  private serial<T>(key: string, fn: () => Promise<T>): Promise<T> {
-    const prev = this.queue.get(key) ?? Promise.resolve();
-    const next = prev.then(fn, fn);
-    const tail = next.catch(() => undefined);
-    this.queue.set(key, tail);
-    void tail.then(() => {
-      if (this.queue.get(key) === tail) this.queue.delete(key);
-    });
-    return next;
   }
 }

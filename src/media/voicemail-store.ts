@@ -2,11 +2,11 @@
 //   <dir>/<box>/unavail.wav, busy.wav, greet.wav        greetings (unavailable, busy, name)
 //   <dir>/<box>/<folder>/msgNNNN.wav + msgNNNN.txt      messages, numbered from 0000 without gaps
 // (<dir> is the instance's spool/voicemail/pbx). Greetings are uploads converted like prompts
-// (prompt-store.ts convertUpload); messages are listed, played, deleted and expired here.
+// (audio-files.ts convertUpload); messages are listed, played, deleted and expired here.
 // app_voicemail expects every folder numbered without gaps: deleting a message renumbers the
 // ones after it, under app_voicemail's own folder lock (a `.lock` hard link in the folder, its
 // lockfile mode), so a message being saved meanwhile never collides with a renumbered one.
-import { createReadStream, existsSync, linkSync, mkdirSync, chmodSync, chownSync, readdirSync, readFileSync, renameSync, rmSync, statSync, unlinkSync, writeFileSync, openSync, readSync, closeSync } from 'node:fs';
+import { createReadStream, existsSync, linkSync, mkdirSync, chmodSync, chownSync, readdirSync, readFileSync, renameSync, rmSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import type { Readable } from 'node:stream';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -15,7 +15,8 @@ import { NotFoundError, UnavailableError, ValidationError } from '../domain/erro
 import { GREETING_FILES, GREETING_KINDS, VOICEMAIL_FOLDERS, type GreetingKind, type VoicemailFolder } from '../domain/voicemail.ts';
 import { fsyncDir, writeFileAtomic } from '../lib/atomic-write.ts';
 import { sleep } from '../lib/backoff.ts';
-import { convertUpload, storedWavSeconds, PROMPT_AUDIO_MAX_BYTES } from './prompt-store.ts';
+import { PROMPT_AUDIO_MAX_BYTES } from './prompt-store.ts';
+import { audioFileOptions, convertUpload, readStoredWav, type AudioOwner } from './audio-files.ts';
 
 /** Longest greeting accepted (app_voicemail's maxgreet is 60 s for greetings recorded by phone). */
 export const GREETING_MAX_SECONDS = 120;
@@ -49,7 +50,7 @@ export interface VoicemailStoreOptions {
   /** Whether a number is a mailbox of the model now (others are refused with 404). */
   isMailbox(number: string): boolean;
   /** The asterisk user (chroot: its ids inside the rootfs): it owns greetings, since the phone menu re-records them. */
-  owner?: { uid: number; gid: number };
+  owner?: AudioOwner;
   tmpDir?: string;
   sox?: string;
   /** Messages of a box were deleted here (its phones' message lights need a refresh). */
@@ -147,19 +148,13 @@ export class VoicemailStore {
     // Other formats of the same greeting (a phone recording in another format) would be played instead.
     const base = GREETING_FILES[kind];
     for (const f of readdirSync(join(this.o.dir, number))) if (f.startsWith(`${base}.`) && f !== `${base}.wav`) rmSync(join(this.o.dir, number, f), { force: true });
-    writeFileAtomic(target, files.wav, this.o.owner ? { mode: 0o640, uid: this.o.owner.uid, gid: this.o.owner.gid } : { mode: 0o644 });
+    writeFileAtomic(target, files.wav, audioFileOptions(this.o.owner, true));
     return { kind, durationSeconds: seconds, bytes: files.wav.length };
   }
 
   private greetingInfo(number: string, kind: GreetingKind): GreetingInfo | undefined {
-    const file = this.greetingPath(number, kind);
-    try {
-      const st = statSync(file);
-      if (!st.isFile()) return undefined;
-      return { kind, durationSeconds: storedWavSeconds(readHead(file, st.size), st.size), bytes: st.size };
-    } catch {
-      return undefined;
-    }
+    const stored = readStoredWav(this.greetingPath(number, kind));
+    return stored && { kind, ...stored };
   }
 
   /** The greetings the box has (uploaded or recorded by phone as WAV). */
@@ -313,17 +308,6 @@ export class VoicemailStore {
     }
     return changed;
   }
-}
-
-function readHead(file: string, size: number): Buffer {
-  const header = Buffer.alloc(Math.min(size, 4096));
-  const fd = openSync(file, 'r');
-  try {
-    readSync(fd, header, 0, header.length, 0);
-  } finally {
-    closeSync(fd);
-  }
-  return header;
 }
 
 /**

@@ -4,7 +4,8 @@
 // after the room, see pbx-lib-conference.conf); the model says which rooms exist. Actions are
 // audited (they are not configuration: nothing to revert).
 import { z } from 'zod';
-import { ConflictError, NotFoundError, PbxError, UnavailableError, ValidationError } from '../domain/errors.ts';
+import { ConflictError, NotFoundError, ValidationError } from '../domain/errors.ts';
+import { asteriskGate, type AsteriskGate } from './asterisk-runtime.ts';
 import type { Conference } from '../domain/model.ts';
 import type { Actor, ConfigService } from './config-service.ts';
 
@@ -97,10 +98,12 @@ const PAST: Record<ConferenceParticipantAction | 'lock' | 'unlock', string> = { 
 export class ConferenceService {
   private readonly config: ConfigService;
   private readonly runtime: ConferenceRuntime;
+  private readonly asterisk: AsteriskGate;
 
   constructor(deps: { config: ConfigService; runtime: ConferenceRuntime }) {
     this.config = deps.config;
     this.runtime = deps.runtime;
+    this.asterisk = asteriskGate(deps.runtime, 'conferences run there');
   }
 
   private find(name: string): Conference {
@@ -109,24 +112,11 @@ export class ConferenceService {
     return c;
   }
 
-  private requireAsterisk(): void {
-    if (!this.runtime.ready) throw new UnavailableError('Asterisk is not connected: conferences run there');
-  }
-
-  private async asterisk<T>(what: string, fn: () => Promise<T>): Promise<T> {
-    try {
-      return await fn();
-    } catch (err) {
-      if (err instanceof PbxError) throw err;
-      throw new UnavailableError(`Asterisk did not ${what}: ${(err as Error).message}`);
-    }
-  }
-
   /** Who is in the room now, in the order Asterisk lists them (404 unknown room, 503 without Asterisk). */
   async participants(name: string): Promise<ConferenceParticipants> {
     const c = this.find(name);
-    this.requireAsterisk();
-    const live = await this.asterisk('list the participants', () => this.runtime.confbridgeList(c.name));
+    this.asterisk.require();
+    const live = await this.asterisk.call('list the participants', () => this.runtime.confbridgeList(c.name));
     const items = await Promise.all(
       live.map(async (p): Promise<ConferenceParticipant> => {
         const joined = await this.runtime.channelVariable(p.channel, CONFERENCE_JOINED_VARIABLE).catch(() => undefined);
@@ -147,8 +137,8 @@ export class ConferenceService {
   /** Whether the room runs, is locked, and how many are in it. */
   async status(name: string): Promise<ConferenceStatus> {
     const c = this.find(name);
-    this.requireAsterisk();
-    const rooms = await this.asterisk('list the conferences', () => this.runtime.confbridgeRooms());
+    this.asterisk.require();
+    const rooms = await this.asterisk.call('list the conferences', () => this.runtime.confbridgeRooms());
     const room = rooms.find((r) => r.conference === c.name);
     return { conference: c.name, active: !!room && room.parties > 0, locked: room?.locked ?? false, count: room?.parties ?? 0 };
   }
@@ -162,22 +152,22 @@ export class ConferenceService {
     const parsed = conferenceChannelSchema.safeParse(channel);
     if (!parsed.success) throw new ValidationError('invalid channel', [{ path: ['channel'], message: parsed.error.issues[0]?.message ?? 'invalid' }]);
     const c = this.find(name);
-    this.requireAsterisk();
-    const live = await this.asterisk('list the participants', () => this.runtime.confbridgeList(c.name));
+    this.asterisk.require();
+    const live = await this.asterisk.call('list the participants', () => this.runtime.confbridgeList(c.name));
     // Exact match first: Asterisk would take the name as a prefix (or "all") and act on another channel.
     const target = live.find((p) => p.channel === parsed.data);
     if (!target) throw new NotFoundError(`${parsed.data} is not in conference ${name}`);
     const gone = () => new NotFoundError(`${parsed.data} left conference ${name}`);
     let changed = true;
     if (action === 'kick') {
-      if ((await this.asterisk('remove the participant', () => this.runtime.confbridgeKick(c.name, target.channel))) === 'absent') throw gone();
+      if ((await this.asterisk.call('remove the participant', () => this.runtime.confbridgeKick(c.name, target.channel))) === 'absent') throw gone();
       // A kick while the participant still hears its join prompts (before it is in the bridge)
       // only marks it, and it would stay until it hangs up: end its call instead.
-      if (await this.stillIn(c.name, target.channel)) await this.asterisk('hang up the participant', () => this.runtime.hangupChannel(target.channel));
+      if (await this.stillIn(c.name, target.channel)) await this.asterisk.call('hang up the participant', () => this.runtime.hangupChannel(target.channel));
     } else {
       const muted = action === 'mute';
       changed = target.muted !== muted;
-      if (changed && (await this.asterisk(`${action} the participant`, () => this.runtime.confbridgeMute(c.name, target.channel, muted))) === 'absent') throw gone();
+      if (changed && (await this.asterisk.call(`${action} the participant`, () => this.runtime.confbridgeMute(c.name, target.channel, muted))) === 'absent') throw gone();
     }
     if (changed) {
       const who = target.callerNumber || target.channel;
@@ -201,7 +191,7 @@ export class ConferenceService {
     const deadline = Date.now() + KICK_SETTLE_MS;
     for (;;) {
       await new Promise((r) => setTimeout(r, 250));
-      const live = await this.asterisk('list the participants', () => this.runtime.confbridgeList(conference));
+      const live = await this.asterisk.call('list the participants', () => this.runtime.confbridgeList(conference));
       if (!live.some((p) => p.channel === channel)) return false;
       if (Date.now() >= deadline) return true;
     }
@@ -210,14 +200,14 @@ export class ConferenceService {
   /** Locks or unlocks a running room (locking an empty room: 409, a room runs only while someone is in it). */
   async setLocked(name: string, locked: boolean, actor: Actor): Promise<ConferenceStatus> {
     const c = this.find(name);
-    this.requireAsterisk();
+    this.asterisk.require();
     const before = await this.status(name);
     if (!before.active) {
       if (!locked) return before;
       throw new ConflictError(`conference ${name} is empty: a room can be locked only while someone is in it`);
     }
     if (before.locked !== locked) {
-      const r = await this.asterisk(locked ? 'lock the room' : 'unlock the room', () => this.runtime.confbridgeLock(c.name, locked));
+      const r = await this.asterisk.call(locked ? 'lock the room' : 'unlock the room', () => this.runtime.confbridgeLock(c.name, locked));
       if (r === 'absent') throw new ConflictError(`conference ${name} ended meanwhile`);
       const action = locked ? 'lock' : 'unlock';
       this.config.record(actor, `conferences.${action}`, { type: 'conference', key: c.name }, `conference ${c.name} ${PAST[action]}`, [

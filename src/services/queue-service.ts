@@ -3,7 +3,8 @@
 // from the model; Asterisk says what each is doing. Member actions are audited (they are not
 // configuration: nothing to revert) and show on the event stream as queue.member.changed, from
 // Asterisk's own events, exactly like the agent feature codes dialled from a phone.
-import { ConflictError, NotFoundError, PbxError, UnavailableError, ValidationError } from '../domain/errors.ts';
+import { ConflictError, NotFoundError, ValidationError } from '../domain/errors.ts';
+import { asteriskGate, type AsteriskGate } from './asterisk-runtime.ts';
 import type { Queue } from '../domain/model.ts';
 import {
   agentInterface,
@@ -50,10 +51,12 @@ const PAST: Record<QueueMemberAction, string> = { login: 'logged in', logout: 'l
 export class QueueService {
   private readonly config: ConfigService;
   private readonly runtime: QueueRuntime;
+  private readonly asterisk: AsteriskGate;
 
   constructor(deps: { config: ConfigService; runtime: QueueRuntime }) {
     this.config = deps.config;
     this.runtime = deps.runtime;
+    this.asterisk = asteriskGate(deps.runtime, 'queues run there');
   }
 
   private find(name: string): Queue {
@@ -62,29 +65,16 @@ export class QueueService {
     return q;
   }
 
-  private requireAsterisk(): void {
-    if (!this.runtime.ready) throw new UnavailableError('Asterisk is not connected: queues run there');
-  }
-
-  private async asterisk<T>(what: string, fn: () => Promise<T>): Promise<T> {
-    try {
-      return await fn();
-    } catch (err) {
-      if (err instanceof PbxError) throw err;
-      throw new UnavailableError(`Asterisk did not ${what}: ${(err as Error).message}`);
-    }
-  }
-
   /** Waiting callers and every member of the model with what Asterisk says of it. */
   async status(name: string): Promise<QueueStatus> {
     const q = this.find(name);
-    this.requireAsterisk();
+    this.asterisk.require();
     return this.merge(q, await this.running(q));
   }
 
   private async running(q: Queue): Promise<RuntimeQueue | undefined> {
     const section = queueSection(q.name);
-    const all = await this.asterisk('report the queue status', () => this.runtime.queueStatus(section));
+    const all = await this.asterisk.call('report the queue status', () => this.runtime.queueStatus(section));
     // Not there: the queue's configuration is not applied yet (or app_queue is not loaded).
     return all.find((x) => x.queue === section);
   }
@@ -138,7 +128,7 @@ export class QueueService {
       ]);
     }
     if (!dynamic && !isStatic) throw new NotFoundError(`extension ${extension} is not a member of queue ${name}`);
-    this.requireAsterisk();
+    this.asterisk.require();
 
     const section = queueSection(q.name);
     const iface = agentInterface(extension);
@@ -148,7 +138,7 @@ export class QueueService {
     switch (action) {
       case 'login': {
         if (before.loggedIn) break;
-        const r = await this.asterisk('add the member', () =>
+        const r = await this.asterisk.call('add the member', () =>
           this.runtime.queueAdd({ queue: section, interface: iface, memberName: extension, stateInterface: agentStateInterface(extension), penalty: dynamic!.penalty }),
         );
         if (r === 'noqueue') throw notRunning();
@@ -157,7 +147,7 @@ export class QueueService {
       }
       case 'logout': {
         if (!before.loggedIn) break;
-        const r = await this.asterisk('remove the member', () => this.runtime.queueRemove(section, iface));
+        const r = await this.asterisk.call('remove the member', () => this.runtime.queueRemove(section, iface));
         if (r === 'static') throw new ConflictError(`extension ${extension} is in queue ${name} as a static member in Asterisk; apply the configuration first`);
         changed = r === 'removed';
         break;
@@ -170,7 +160,7 @@ export class QueueService {
           if (dynamic && !isStatic) throw new ConflictError(`extension ${extension} is not logged in to queue ${name}`);
           throw notRunning();
         }
-        const r = await this.asterisk(`${action} the member`, () => this.runtime.queuePause(section, iface, paused, paused ? `paused by ${actor.name}` : undefined));
+        const r = await this.asterisk.call(`${action} the member`, () => this.runtime.queuePause(section, iface, paused, paused ? `paused by ${actor.name}` : undefined));
         if (r === 'absent') throw new ConflictError(`extension ${extension} is not in queue ${name} in Asterisk`);
         changed = true;
         break;

@@ -3,7 +3,8 @@
 // it too (the switch's feature code runs in the dialplan). A change made here does what the
 // dialplan does: AstDB, the BLF device state, and UserEvent PbxSwitch, from which the event
 // stream's switch.changed comes for both. Changes are audited (not revertible: not configuration).
-import { NotFoundError, PbxError, UnavailableError, ValidationError } from '../domain/errors.ts';
+import { NotFoundError, ValidationError } from '../domain/errors.ts';
+import { asteriskGate, type AsteriskGate } from './asterisk-runtime.ts';
 import type { Switch } from '../domain/model.ts';
 import {
   SWITCH_DB_FAMILY,
@@ -43,9 +44,11 @@ export class SwitchService {
   private readonly deps: SwitchServiceDeps;
   /** Changes run one at a time, so the audited "from" state is the one actually replaced. */
   private queue: Promise<unknown> = Promise.resolve();
+  private readonly asterisk: AsteriskGate;
 
   constructor(deps: SwitchServiceDeps) {
     this.deps = deps;
+    this.asterisk = asteriskGate(deps.runtime, 'the state of switches lives there');
   }
 
   private find(name: string): Switch {
@@ -54,28 +57,15 @@ export class SwitchService {
     return sw;
   }
 
-  private requireAsterisk(): void {
-    if (!this.deps.runtime.ready) throw new UnavailableError('Asterisk is not connected: the state of switches lives there');
-  }
-
-  private async asterisk<T>(what: string, fn: () => Promise<T>): Promise<T> {
-    try {
-      return await fn();
-    } catch (err) {
-      if (err instanceof PbxError) throw err;
-      throw new UnavailableError(`Asterisk did not ${what}: ${(err as Error).message}`);
-    }
-  }
-
   private async read(sw: Switch): Promise<string> {
-    const stored = await this.asterisk('read the switch state', () => this.deps.runtime.dbGet(SWITCH_DB_FAMILY, sw.name));
+    const stored = await this.asterisk.call('read the switch state', () => this.deps.runtime.dbGet(SWITCH_DB_FAMILY, sw.name));
     return currentSwitchState(sw, stored);
   }
 
   /** The switch's current state and its states (404 for an unknown switch, 503 without Asterisk). */
   async status(name: string): Promise<SwitchStatus> {
     const sw = this.find(name);
-    this.requireAsterisk();
+    this.asterisk.require();
     return { switch: sw.name, state: await this.read(sw), states: sw.states.map((s) => s.name) };
   }
 
@@ -97,11 +87,11 @@ export class SwitchService {
     const states = sw.states.map((s) => s.name);
     const state = parsed.data.state;
     if (!states.includes(state)) throw new ValidationError(`switch ${name} has no state ${state}`, [{ path: ['state'], message: `one of: ${states.join(', ')}` }]);
-    this.requireAsterisk();
+    this.asterisk.require();
     const before = await this.read(sw);
     const { runtime } = this.deps;
-    await this.asterisk('store the switch state', () => runtime.dbPut(SWITCH_DB_FAMILY, sw.name, state));
-    await this.asterisk('set the switch BLF state', () => runtime.setDeviceState(switchDevice(sw.name), switchDeviceState(sw, state)));
+    await this.asterisk.call('store the switch state', () => runtime.dbPut(SWITCH_DB_FAMILY, sw.name, state));
+    await this.asterisk.call('set the switch BLF state', () => runtime.setDeviceState(switchDevice(sw.name), switchDeviceState(sw, state)));
     if (before !== state) {
       this.deps.config.record(actor, 'switches.state', { type: 'switch', key: sw.name }, `state ${before} → ${state}`, [
         { object: 'switch', key: sw.name, change: 'changed', before: { state: before }, after: { state } },

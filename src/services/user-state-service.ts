@@ -15,7 +15,8 @@
 // and the request is cleared. Requests expire (default 30 minutes).
 import { EventEmitter } from 'node:events';
 import { randomUUID } from 'node:crypto';
-import { NotFoundError, PbxError, UnavailableError, ValidationError } from '../domain/errors.ts';
+import { NotFoundError, ValidationError } from '../domain/errors.ts';
+import { asteriskGate, type AsteriskGate } from './asterisk-runtime.ts';
 import type { Destination, Extension } from '../domain/model.ts';
 import { dialDecision } from '../domain/dialing.ts';
 import {
@@ -96,10 +97,12 @@ export class UserStateService extends EventEmitter {
   private timer: NodeJS.Timeout | undefined;
   private readonly listener: (e: { event: string; [field: string]: unknown }) => void;
   private stopped = false;
+  private readonly asterisk: AsteriskGate;
 
   constructor(deps: UserStateServiceDeps) {
     super();
     this.deps = deps;
+    this.asterisk = asteriskGate(deps.runtime, 'the state of extensions lives there');
     this.listener = (e) => {
       const change = parseUserStateEvent(e);
       if (change) void this.enqueue(() => this.onPhoneChange(change), `the change of extension ${change.extension}`);
@@ -121,19 +124,6 @@ export class UserStateService extends EventEmitter {
     const e = this.deps.config.get().extensions.find((x) => x.number === number);
     if (!e) throw new NotFoundError(`extension ${number} does not exist`);
     return e;
-  }
-
-  private requireAsterisk(): void {
-    if (!this.deps.runtime.ready) throw new UnavailableError('Asterisk is not connected: the state of extensions lives there');
-  }
-
-  private async asterisk<T>(what: string, fn: () => Promise<T>): Promise<T> {
-    try {
-      return await fn();
-    } catch (err) {
-      if (err instanceof PbxError) throw err;
-      throw new UnavailableError(`Asterisk did not ${what}: ${(err as Error).message}`);
-    }
   }
 
   // ---- model → AstDB -----------------------------------------------------------------------------
@@ -285,8 +275,8 @@ export class UserStateService extends EventEmitter {
   /** The extension's state as calls see it now (404 unknown extension, 503 without Asterisk). */
   async state(number: string): Promise<ExtensionState> {
     const ext = this.extension(number);
-    this.requireAsterisk();
-    return this.asterisk('read the state of the extension', () => this.read(ext, true));
+    this.asterisk.require();
+    return this.asterisk.call('read the state of the extension', () => this.read(ext, true));
   }
 
   private async read(ext: Extension, withDevices: boolean): Promise<ExtensionState> {
@@ -319,17 +309,17 @@ export class UserStateService extends EventEmitter {
    */
   async setLock(number: string, locked: boolean, actor: Actor): Promise<ExtensionState> {
     const ext = this.extension(number);
-    this.requireAsterisk();
+    this.asterisk.require();
     const { runtime } = this.deps;
-    const before = (await this.asterisk('read the lock', () => runtime.dbGet(LOCK_DB_FAMILY, number))) === '1';
-    await this.asterisk('store the lock', () => (locked ? runtime.dbPut(LOCK_DB_FAMILY, number, '1') : runtime.dbDelTree(`${LOCK_DB_FAMILY}/${number}`)));
+    const before = (await this.asterisk.call('read the lock', () => runtime.dbGet(LOCK_DB_FAMILY, number))) === '1';
+    await this.asterisk.call('store the lock', () => (locked ? runtime.dbPut(LOCK_DB_FAMILY, number, '1') : runtime.dbDelTree(`${LOCK_DB_FAMILY}/${number}`)));
     if (before !== locked) {
       this.deps.config.record(actor, 'extensions.lock', { type: 'extension', key: number }, locked ? 'phone locked' : 'phone unlocked', [
         { object: 'extension', key: number, change: 'changed', before: { locked: before }, after: { locked } },
       ]);
       await this.publish(number, 'lock', actor.name);
     }
-    return this.asterisk('read the state of the extension', () => this.read(ext, true));
+    return this.asterisk.call('read the state of the extension', () => this.read(ext, true));
   }
 
   // ---- call back --------------------------------------------------------------------------------------

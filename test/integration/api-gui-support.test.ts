@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { startApiDaemon, adminSession, sessionOf, ADMIN_PASSWORD, Contract, type ApiClient, type ApiDaemon } from '../lib/api.ts';
 import { startPbx, waitFor, type PbxInstance } from '../lib/pbx.ts';
 import { runSipp, startSipp, stopAllSipp } from '../lib/sipp.ts';
+import { openEventStream as openEvents } from '../lib/events.ts';
 
 const CSP = "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'";
 const ALL_WRITE = Object.fromEntries(
@@ -23,57 +24,6 @@ async function adminTokenRaw(base: string, dataDir: string, contract: ApiDaemon[
   const r = await session.post('/tokens', { name: 'gui-test', scopes: ALL_WRITE });
   assert.equal(r.status, 201, r.text);
   return { api: session.with({ token: r.body.token }), token: r.body.token, session };
-}
-
-interface SseEvent {
-  event: string;
-  data: any;
-}
-
-/** Reads a server-sent event stream with fetch; `next` waits for an event matching a predicate. */
-async function openEvents(url: string, token: string) {
-  const abort = new AbortController();
-  const res = await fetch(url, { headers: { authorization: `Bearer ${token}` }, signal: abort.signal });
-  assert.equal(res.status, 200);
-  assert.match(res.headers.get('content-type') ?? '', /text\/event-stream/);
-  const events: SseEvent[] = [];
-  let buffer = '';
-  const pump = (async () => {
-    const decoder = new TextDecoder();
-    try {
-      for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
-        buffer += decoder.decode(chunk, { stream: true });
-        let end: number;
-        while ((end = buffer.indexOf('\n\n')) >= 0) {
-          const block = buffer.slice(0, end);
-          buffer = buffer.slice(end + 2);
-          let event = 'message';
-          const data: string[] = [];
-          for (const line of block.split('\n')) {
-            if (line.startsWith('event: ')) event = line.slice(7);
-            else if (line.startsWith('data: ')) data.push(line.slice(6));
-          }
-          if (data.length) events.push({ event, data: JSON.parse(data.join('\n')) });
-        }
-      }
-    } catch {
-      // aborted
-    }
-  })();
-  return {
-    events,
-    async next(pred: (e: SseEvent) => boolean, timeoutMs: number, what: string): Promise<SseEvent> {
-      let found: SseEvent | undefined;
-      await waitFor(() => !!(found = events.find(pred)), timeoutMs, what);
-      return found!;
-    },
-    /** Resolves when the server ends the stream. */
-    ended: pump,
-    async close() {
-      abort.abort();
-      await pump;
-    },
-  };
 }
 
 const PW = (u: string) => `Sip-${[...u].map((c) => 'kmnpqrstvw'[Number(c)] ?? c).join('')}-9x`;

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { adminSession, Contract, type ApiClient } from '../lib/api.ts';
 import { startPbx, udpListening, waitFor, type PbxInstance } from '../lib/pbx.ts';
 import { runSipp, startSipp, stopAllSipp, type SippOptions, type SippProcess, type SippResult } from '../lib/sipp.ts';
+import { openEventStream } from '../lib/events.ts';
 import { extensionStateEventSchema, extensionStateSchema } from '../../src/domain/user-state.ts';
 import type { PbxConfigInput } from '../../src/domain/model.ts';
 
@@ -345,51 +346,9 @@ test('forking with confirmation: the mobile must press 1 to take the call', asyn
   assert.match(log().slice(mark), /pbx-lib-confirm/);
 });
 
-interface SseEvent {
-  event: string;
-  data: any;
-}
-
+/** The event stream at `path` (under /api/v1) with a new token that may read extensions. */
 async function openEvents(path: string) {
   const t = await api.post('/tokens', { name: `events-${Date.now()}`, scopes: { extensions: 'read' } });
   assert.equal(t.status, 201, t.text);
-  const abort = new AbortController();
-  const res = await fetch(`${base}/api/v1${path}`, { headers: { authorization: `Bearer ${t.body.token}` }, signal: abort.signal });
-  assert.equal(res.status, 200);
-  const events: SseEvent[] = [];
-  let buffer = '';
-  const pump = (async () => {
-    const decoder = new TextDecoder();
-    try {
-      for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
-        buffer += decoder.decode(chunk, { stream: true });
-        let end: number;
-        while ((end = buffer.indexOf('\n\n')) >= 0) {
-          const block = buffer.slice(0, end);
-          buffer = buffer.slice(end + 2);
-          let event = 'message';
-          const data: string[] = [];
-          for (const line of block.split('\n')) {
-            if (line.startsWith('event: ')) event = line.slice(7);
-            else if (line.startsWith('data: ')) data.push(line.slice(6));
-          }
-          if (data.length) events.push({ event, data: JSON.parse(data.join('\n')) });
-        }
-      }
-    } catch {
-      // aborted
-    }
-  })();
-  await new Promise((r) => setTimeout(r, 200));
-  return {
-    async next(pred: (e: SseEvent) => boolean, timeoutMs: number, what: string): Promise<SseEvent> {
-      let found: SseEvent | undefined;
-      await waitFor(() => !!(found = events.find(pred)), timeoutMs, what);
-      return found!;
-    },
-    async close() {
-      abort.abort();
-      await pump;
-    },
-  };
+  return openEventStream(`${base}/api/v1${path}`, t.body.token, { settleMs: 200 });
 }

@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { adminSession, Contract, type ApiClient } from '../lib/api.ts';
 import { startPbx, waitFor, type PbxInstance } from '../lib/pbx.ts';
 import { runSipp, stopAllSipp } from '../lib/sipp.ts';
+import { openEventStream } from '../lib/events.ts';
 import { FEATURES_CONTEXT } from '../../src/render/call-handling.ts';
 import { liveEventSchema } from '../../src/domain/queues-switches.ts';
 import { featureCodesSchema } from '../../src/domain/model.ts';
@@ -23,55 +24,8 @@ let session: ApiClient;
 let api: ApiClient;
 let token: string;
 
-interface SseEvent {
-  event: string;
-  data: any;
-}
-
-/** Reads a server-sent event stream with fetch; `next` waits for an event matching a predicate. */
-async function openEvents(path: string, bearer: string) {
-  const abort = new AbortController();
-  const res = await fetch(`${base}/api/v1${path}`, { headers: { authorization: `Bearer ${bearer}` }, signal: abort.signal });
-  assert.equal(res.status, 200);
-  const events: SseEvent[] = [];
-  let buffer = '';
-  const pump = (async () => {
-    const decoder = new TextDecoder();
-    try {
-      for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
-        buffer += decoder.decode(chunk, { stream: true });
-        let end: number;
-        while ((end = buffer.indexOf('\n\n')) >= 0) {
-          const block = buffer.slice(0, end);
-          buffer = buffer.slice(end + 2);
-          let event = 'message';
-          const data: string[] = [];
-          for (const line of block.split('\n')) {
-            if (line.startsWith('event: ')) event = line.slice(7);
-            else if (line.startsWith('data: ')) data.push(line.slice(6));
-          }
-          if (data.length) events.push({ event, data: JSON.parse(data.join('\n')) });
-        }
-      }
-    } catch {
-      // aborted
-    }
-  })();
-  // The stream is subscribed once its first bytes are out.
-  await new Promise((r) => setTimeout(r, 200));
-  return {
-    events,
-    async next(pred: (e: SseEvent) => boolean, timeoutMs: number, what: string): Promise<SseEvent> {
-      let found: SseEvent | undefined;
-      await waitFor(() => !!(found = events.find(pred)), timeoutMs, what);
-      return found!;
-    },
-    async close() {
-      abort.abort();
-      await pump;
-    },
-  };
-}
+/** The event stream at `path` (under /api/v1); subscribed once its first bytes are out. */
+const openEvents = (path: string, bearer: string) => openEventStream(`${base}/api/v1${path}`, bearer, { settleMs: 200 });
 
 before(async () => {
   pbx = await startPbx({

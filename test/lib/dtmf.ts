@@ -33,6 +33,7 @@
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { rtpPcap } from './pcap.ts';
 
 export interface DtmfOptions {
   /** Tone length per digit, ms (the final event duration). Default 160. Minimum: one interval. */
@@ -186,77 +187,6 @@ export function dtmfTiming(digits: string, opts: DtmfOptions = {}): DtmfTiming {
   return plan(digits, opts).timing;
 }
 
-/** Internet checksum (RFC 1071) of `buf` plus `initial` (a partial sum). */
-function checksum(buf: Uint8Array, initial = 0): number {
-  let sum = initial;
-  for (let i = 0; i + 1 < buf.length; i += 2) sum += ((buf[i] ?? 0) << 8) | (buf[i + 1] ?? 0);
-  if (buf.length % 2) sum += (buf[buf.length - 1] ?? 0) << 8;
-  while (sum > 0xffff) sum = (sum & 0xffff) + (sum >>> 16);
-  return ~sum & 0xffff;
-}
-
-// Placeholder addresses and ports: SIPp replaces the ports and sends from/to
-// its own addresses; these only make the file readable in Wireshark.
-const SRC_MAC = [0x02, 0x00, 0x00, 0x00, 0x00, 0x01];
-const DST_MAC = [0x02, 0x00, 0x00, 0x00, 0x00, 0x02];
-const SRC_IP = [192, 0, 2, 1]; // TEST-NET-1
-const DST_IP = [192, 0, 2, 2];
-const SRC_PORT = 6000;
-const DST_PORT = 6000;
-
-const ETH_LEN = 14;
-const IP_LEN = 20;
-const UDP_LEN = 8;
-const RTP_LEN = 12;
-const EVENT_LEN = 4;
-const FRAME_LEN = ETH_LEN + IP_LEN + UDP_LEN + RTP_LEN + EVENT_LEN;
-
-function frame(p: EventPacket, payloadType: number, volume: number, ssrc: number, ipId: number): Buffer {
-  const b = Buffer.alloc(FRAME_LEN);
-  // Ethernet II
-  b.set(DST_MAC, 0);
-  b.set(SRC_MAC, 6);
-  b.writeUInt16BE(0x0800, 12);
-  // IPv4, no options
-  const ip = ETH_LEN;
-  b[ip] = 0x45;
-  b.writeUInt16BE(IP_LEN + UDP_LEN + RTP_LEN + EVENT_LEN, ip + 2);
-  b.writeUInt16BE(ipId, ip + 4);
-  b.writeUInt16BE(0x4000, ip + 6); // DF
-  b[ip + 8] = 64; // TTL
-  b[ip + 9] = 17; // UDP
-  b.set(SRC_IP, ip + 12);
-  b.set(DST_IP, ip + 16);
-  b.writeUInt16BE(checksum(b.subarray(ip, ip + IP_LEN)), ip + 10);
-  // UDP
-  const udp = ip + IP_LEN;
-  const udpLen = UDP_LEN + RTP_LEN + EVENT_LEN;
-  b.writeUInt16BE(SRC_PORT, udp);
-  b.writeUInt16BE(DST_PORT, udp + 2);
-  b.writeUInt16BE(udpLen, udp + 4);
-  // RTP (RFC 3550): V=2, no padding/extension/CSRC
-  const rtp = udp + UDP_LEN;
-  b[rtp] = 0x80;
-  b[rtp + 1] = (p.marker ? 0x80 : 0) | payloadType;
-  b.writeUInt16BE(p.seq, rtp + 2);
-  b.writeUInt32BE(p.timestamp, rtp + 4);
-  b.writeUInt32BE(ssrc, rtp + 8);
-  // telephone-event payload (RFC 4733 section 2.3): event, E|R|volume, duration
-  const ev = rtp + RTP_LEN;
-  b[ev] = p.event;
-  b[ev + 1] = (p.end ? 0x80 : 0) | volume;
-  b.writeUInt16BE(p.duration, ev + 2);
-  // UDP checksum over the pseudo-header (SIPp recomputes it for the real ports and addresses).
-  const pseudo = Buffer.alloc(12);
-  pseudo.set(SRC_IP, 0);
-  pseudo.set(DST_IP, 4);
-  pseudo[9] = 17;
-  pseudo.writeUInt16BE(udpLen, 10);
-  const partial = ~checksum(pseudo) & 0xffff;
-  b.writeUInt16BE(checksum(b.subarray(udp, udp + udpLen), partial) || 0xffff, udp + 6);
-  return b;
-}
-
 /**
  * A libpcap file (microsecond timestamps, Ethernet link type) carrying the
  * RFC 4733 events of `digits`, ready for SIPp's play_pcap_audio.
@@ -264,27 +194,16 @@ function frame(p: EventPacket, payloadType: number, volume: number, ssrc: number
  */
 export function buildDtmfPcap(digits: string, opts: DtmfOptions = {}): Buffer {
   const o = resolved(opts);
-  const { packets } = plan(digits, opts);
-  const header = Buffer.alloc(24);
-  header.writeUInt32LE(0xa1b2c3d4, 0); // magic: little-endian, microseconds
-  header.writeUInt16LE(2, 4);
-  header.writeUInt16LE(4, 6);
-  header.writeInt32LE(0, 8); // thiszone
-  header.writeUInt32LE(0, 12); // sigfigs
-  header.writeUInt32LE(65535, 16); // snaplen
-  header.writeUInt32LE(1, 20); // LINKTYPE_ETHERNET
-  const parts: Buffer[] = [header];
-  packets.forEach((p, i) => {
-    const data = frame(p, o.payloadType, o.volume, o.ssrc, (i + 1) & 0xffff);
-    const rec = Buffer.alloc(16);
-    const us = Math.round(p.atMs * 1000);
-    rec.writeUInt32LE(Math.floor(us / 1_000_000), 0);
-    rec.writeUInt32LE(us % 1_000_000, 4);
-    rec.writeUInt32LE(data.length, 8); // captured
-    rec.writeUInt32LE(data.length, 12); // on the wire (SIPp refuses truncated packets)
-    parts.push(rec, data);
-  });
-  return Buffer.concat(parts);
+  return rtpPcap(
+    plan(digits, opts).packets.map((p) => {
+      // telephone-event payload (RFC 4733 section 2.3): event, E|R|volume, duration
+      const payload = Buffer.alloc(4);
+      payload[0] = p.event;
+      payload[1] = (p.end ? 0x80 : 0) | o.volume;
+      payload.writeUInt16BE(p.duration, 2);
+      return { atMs: p.atMs, payloadType: o.payloadType, marker: p.marker, seq: p.seq, timestamp: p.timestamp, ssrc: o.ssrc, payload };
+    }),
+  );
 }
 
 /**

@@ -3,23 +3,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { parseConfig } from '../../src/domain/rules.ts';
-import { renderAll, type RenderContext } from '../../src/render/index.ts';
+import { renderAll } from '../../src/render/index.ts';
 import { MENU_KEYS, pinDigits, pinMode, renderConfbridgeConf } from '../../src/render/confbridge-conf.ts';
 import { conferenceChannelSchema, conferencePinEntries } from '../../src/services/conference-service.ts';
+import { TEST_RENDER_CONTEXT, testDevice } from '../lib/render-context.ts';
 
-const dev = (u: string) => ({ username: u, password: `Qz7-Lmw-Tx4-${u.length}` });
-const CTX: RenderContext = {
-  instanceDir: '/srv/pbx',
-  moduleDir: '/usr/lib/x86_64-linux-gnu/asterisk/modules',
-  sipBindAddress: '0.0.0.0',
-  amiPort: 5038,
-  amiUser: 'pbx',
-  amiSecret: 'ami-secret',
-  ariPort: 8088,
-  ariUser: 'pbx',
-  ariPassword: 'ari-secret',
-  deviceQualifySeconds: 60,
-};
+const CTX = TEST_RENDER_CONTEXT;
+const dev = testDevice;
 
 const config = () =>
   parseConfig({

@@ -4,7 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { parseConfig } from '../../src/domain/rules.ts';
-import { renderAll, type RenderContext } from '../../src/render/index.ts';
+import { renderAll } from '../../src/render/index.ts';
 import { featuresConfSections, renderFeaturesConf } from '../../src/render/features-conf.ts';
 import { renderMusicOnHoldConf } from '../../src/render/musiconhold-conf.ts';
 import { PARK_CONTEXT, parkingSlots, renderResParkingConf } from '../../src/render/res-parking-conf.ts';
@@ -12,20 +12,10 @@ import { planReload } from '../../src/apply/reload-plan.ts';
 import { MODULES } from '../../src/render/system-conf.ts';
 import { mohFileName } from '../../src/media/moh-store.ts';
 import { ValidationError } from '../../src/domain/errors.ts';
+import { TEST_RENDER_CONTEXT, testDevice } from '../lib/render-context.ts';
 
-const CTX: RenderContext = {
-  instanceDir: '/srv/pbx',
-  moduleDir: '/usr/lib/x86_64-linux-gnu/asterisk/modules',
-  sipBindAddress: '0.0.0.0',
-  amiPort: 5038,
-  amiUser: 'pbx',
-  amiSecret: 'secret-ami',
-  ariPort: 8088,
-  ariUser: 'pbx',
-  ariPassword: 'secret-ari',
-  deviceQualifySeconds: 0,
-};
-const dev = (u: string) => ({ username: u, password: `Qz7-Lmw-Tx4-${u.length}` });
+const CTX = { ...TEST_RENDER_CONTEXT, deviceQualifySeconds: 0 };
+const dev = testDevice;
 const base = (extra: Record<string, unknown> = {}) =>
   parseConfig({
     extensions: [

@@ -1,52 +1,33 @@
-// The pure parts of the prompt store: recognising audio by its bytes, finding truncated WAVs,
-// reading a stored file's duration from its header.
+// The pure parts of the media stores' audio files (src/media/audio-files.ts): recognising audio
+// by its bytes, finding truncated WAVs, reading a stored file's duration from its header.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { sniffAudio, storedWavSeconds, wavProblem } from '../../src/media/prompt-store.ts';
-
-/** A PCM WAV: 8 kHz mono 16-bit, `seconds` of silence; `declared` overrides the data size in the header. */
-function wav(seconds: number, declared?: number): Buffer {
-  const data = Math.round(seconds * 16000);
-  const b = Buffer.alloc(44 + data);
-  b.write('RIFF', 0, 'latin1');
-  b.writeUInt32LE(Math.min(36 + (declared ?? data), 0xffffffff), 4);
-  b.write('WAVE', 8, 'latin1');
-  b.write('fmt ', 12, 'latin1');
-  b.writeUInt32LE(16, 16);
-  b.writeUInt16LE(1, 20);
-  b.writeUInt16LE(1, 22);
-  b.writeUInt32LE(8000, 24);
-  b.writeUInt32LE(16000, 28);
-  b.writeUInt16LE(2, 32);
-  b.writeUInt16LE(16, 34);
-  b.write('data', 36, 'latin1');
-  b.writeUInt32LE(declared ?? data, 40);
-  return b;
-}
+import { sniffAudio, storedWavSeconds, wavProblem } from '../../src/media/audio-files.ts';
+import { pcmWav } from '../lib/wav.ts';
 
 test('sniff: WAV, MP3 with an ID3 tag or a bare frame, anything else is not audio', () => {
-  assert.equal(sniffAudio(wav(0.1)), 'wav');
+  assert.equal(sniffAudio(pcmWav(0.1)), 'wav');
   assert.equal(sniffAudio(Buffer.from('ID3\x04\x00\x00\x00\x00\x00\x00rest', 'latin1')), 'mp3');
   assert.equal(sniffAudio(Buffer.from([0xff, 0xfb, 0x90, 0x64, 0, 0])), 'mp3');
   assert.equal(sniffAudio(Buffer.from([0xff, 0xf9, 0x90, 0x64])), undefined, 'layer "reserved" is no MPEG audio');
   assert.equal(sniffAudio(Buffer.from('hello, this is text\n')), undefined);
   assert.equal(sniffAudio(Buffer.from('RIFF\x00\x00\x00\x00AVI LIST', 'latin1')), undefined, 'a RIFF that is not WAVE');
   assert.equal(sniffAudio(Buffer.alloc(0)), undefined);
-  assert.equal(sniffAudio(new Uint8Array(wav(0.1)).subarray(0)), 'wav', 'a Uint8Array view works too');
+  assert.equal(sniffAudio(new Uint8Array(pcmWav(0.1)).subarray(0)), 'wav', 'a Uint8Array view works too');
 });
 
 test('WAV structure: complete files pass, truncated ones are named', () => {
-  assert.equal(wavProblem(wav(1)), undefined);
-  assert.match(wavProblem(wav(1).subarray(0, 1000))!, /truncated: the audio data should be 16000 bytes, 956 are there/);
-  assert.match(wavProblem(wav(1).subarray(0, 30))!, /truncated inside its "fmt " chunk/);
-  assert.match(wavProblem(wav(1).subarray(0, 36))!, /no audio data chunk/);
-  assert.equal(wavProblem(wav(1, 0xffffffff)), undefined, 'a streamed WAV of unknown length');
-  assert.match(wavProblem(wav(0, 0xffffffff))!, /no audio data/);
+  assert.equal(wavProblem(pcmWav(1)), undefined);
+  assert.match(wavProblem(pcmWav(1).subarray(0, 1000))!, /truncated: the audio data should be 16000 bytes, 956 are there/);
+  assert.match(wavProblem(pcmWav(1).subarray(0, 30))!, /truncated inside its "fmt " chunk/);
+  assert.match(wavProblem(pcmWav(1).subarray(0, 36))!, /no audio data chunk/);
+  assert.equal(wavProblem(pcmWav(1, { declared: 0xffffffff })), undefined, 'a streamed WAV of unknown length');
+  assert.match(wavProblem(pcmWav(0, { declared: 0xffffffff }))!, /no audio data/);
   assert.match(wavProblem(Buffer.from('not a wav'))!, /not a RIFF/);
 });
 
 test('stored duration comes from the data chunk, bounded by the file', () => {
-  const w = wav(2.5);
+  const w = pcmWav(2.5);
   assert.equal(storedWavSeconds(w.subarray(0, 4096), w.length), 2.5);
   assert.equal(storedWavSeconds(w.subarray(0, 4096), 44 + 8000), 0.5, 'a file shorter than its header says');
 });

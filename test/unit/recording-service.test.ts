@@ -14,25 +14,10 @@ import { openDatabase } from '../../src/store/db.ts';
 import { RecordingStore } from '../../src/store/recording-store.ts';
 import { LocalRecordingStorage } from '../../src/recordings/storage.ts';
 import { RecordingService } from '../../src/recordings/recording-service.ts';
+import { pcmWav } from '../lib/wav.ts';
 
-function wav(seconds: number): Buffer {
-  const data = Math.round(seconds * 16000);
-  const b = Buffer.alloc(44 + data, 1);
-  b.write('RIFF', 0, 'latin1');
-  b.writeUInt32LE(36 + data, 4);
-  b.write('WAVE', 8, 'latin1');
-  b.write('fmt ', 12, 'latin1');
-  b.writeUInt32LE(16, 16);
-  b.writeUInt16LE(1, 20);
-  b.writeUInt16LE(1, 22);
-  b.writeUInt32LE(8000, 24);
-  b.writeUInt32LE(16000, 28);
-  b.writeUInt16LE(2, 32);
-  b.writeUInt16LE(16, 34);
-  b.write('data', 36, 'latin1');
-  b.writeUInt32LE(data, 40);
-  return b;
-}
+/** What MixMonitor leaves: a WAV whose audio is not silence. */
+const wav = (seconds: number) => pcmWav(seconds, { fill: 1 });
 
 function setup(opts: { configuredRoot?: string } = {}) {
   const dir = mkdtempSync(join(tmpdir(), 'rec-unit-'));
