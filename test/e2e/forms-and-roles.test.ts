@@ -37,7 +37,8 @@ test('a number already in use: the API message sits next to the field and nothin
   await page.getByRole('table').getByRole('link', { name: '201' }).waitFor();
   await screenshot(page, 'extensions-list', { doc: true });
   await page.getByRole('link', { name: 'New extension' }).click();
-  await field(page, 'Number').fill('201');
+  // By id: the mobile (forking) group of the form has a Number too.
+  await page.locator('#f-number').fill('201');
   await field(page, 'Name').fill('Duplicate');
   const auditBefore = (await admin.get('/audit?limit=1')).body.items[0].id as number;
   await page.getByRole('button', { name: 'Create' }).click();
@@ -49,7 +50,7 @@ test('a number already in use: the API message sits next to the field and nothin
   const fieldError = page.locator('#f-number-err');
   await fieldError.waitFor();
   assert.equal((await fieldError.textContent())?.trim(), apiMessage);
-  assert.equal(await field(page, 'Number').getAttribute('aria-invalid'), 'true');
+  assert.equal(await page.locator('#f-number').getAttribute('aria-invalid'), 'true');
   await screenshot(page, 'extension-validation', { doc: true });
 
   const list = await admin.get('/extensions?q=Duplicate');
