@@ -8,7 +8,7 @@ import type { Browser, Locator, Page } from 'playwright-core';
 import { startPbx, waitFor, type PbxInstance } from '../lib/pbx.ts';
 import { adminSession, ADMIN_PASSWORD, type ApiClient } from '../lib/api.ts';
 import { runSipp, startSipp, stopAllSipp, type SippProcess } from '../lib/sipp.ts';
-import { launch, newPage, login, screenshot, pageErrors } from './lib/browser.ts';
+import { launch, screenshot, pageErrors, field, signedInPage } from './lib/browser.ts';
 
 const PW = (u: string) => `Sip-${[...u].map((c) => 'kmnpqrstvw'[Number(c)] ?? c).join('')}-7h`;
 const PHONES = ['201', '202', '203'] as const;
@@ -40,17 +40,7 @@ after(async () => {
   await pbx?.stop();
 });
 
-/** A control by its label inside `scope`; required fields carry a " *" marker after the label text. */
-function labelled(scope: Page | Locator, label: string): Locator {
-  return scope.getByLabel(new RegExp(`^${label.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}( \\*)?$`));
-}
-
-async function adminPage(): Promise<{ page: Page; close(): Promise<void> }> {
-  const { context, page } = await newPage(browser, base);
-  await login(page, 'admin', ADMIN_PASSWORD);
-  await page.getByRole('navigation', { name: 'Main menu' }).waitFor();
-  return { page, close: () => context.close() };
-}
+const adminPage = () => signedInPage(browser, base, 'admin', ADMIN_PASSWORD);
 
 test('an IVR made with the wizard holds what was chosen, and a carrier call pressing 1 reaches extension 201', async () => {
   const { page, close } = await adminPage();
@@ -62,35 +52,35 @@ test('an IVR made with the wizard holds what was chosen, and a carrier call pres
   await wizard.waitFor();
 
   await page.getByTestId('ivrwiz-step-identity').waitFor();
-  await labelled(page, 'Name').fill('main');
-  await labelled(page, 'Number').fill('700');
+  await field(page, 'Name').fill('main');
+  await field(page, 'Number').fill('700');
   await page.getByTestId('wizard-next').click();
 
   await page.getByTestId('ivrwiz-step-greeting').waitFor();
   await page.getByTestId('iw-greeting-kind-builtin').check();
-  await labelled(page, 'Prompt name').fill('beep');
+  await field(page, 'Prompt name').fill('beep');
   await page.getByTestId('wizard-next').click();
 
   const keys = page.getByTestId('ivrwiz-step-options');
   await keys.waitFor();
   await page.getByTestId('ivr-add-option').click();
   const one = page.getByTestId('ivr-option-0');
-  await labelled(one, 'Key').selectOption('1');
-  await labelled(one, 'Kind').selectOption({ label: 'Extension' });
-  await labelled(one, 'Extension').fill('201');
+  await field(one, 'Key').selectOption('1');
+  await field(one, 'Kind').selectOption({ label: 'Extension' });
+  await field(one, 'Extension').fill('201');
   await page.getByTestId('ivr-add-option').click();
   const two = page.getByTestId('ivr-option-1');
-  await labelled(two, 'Key').selectOption('2');
-  await labelled(two, 'Kind').selectOption({ label: 'Ring group' });
-  await labelled(two, 'Ring group').fill('sales');
+  await field(two, 'Key').selectOption('2');
+  await field(two, 'Kind').selectOption({ label: 'Ring group' });
+  await field(two, 'Ring group').fill('sales');
   await screenshot(page, 'ivr-wizard-keys', { doc: true });
   await page.getByTestId('wizard-next').click();
 
   const behaviour = page.getByTestId('ivrwiz-step-behaviour');
   await behaviour.waitFor();
   const fallback = behaviour.getByRole('group', { name: 'Fallback' });
-  await labelled(fallback, 'Kind').selectOption({ label: 'Extension' });
-  await labelled(fallback, 'Extension').fill('202');
+  await field(fallback, 'Kind').selectOption({ label: 'Extension' });
+  await field(fallback, 'Extension').fill('202');
   await page.getByTestId('wizard-next').click();
 
   const review = page.getByTestId('ivrwiz-step-review');
@@ -149,16 +139,16 @@ test('a queue made with the wizard shows both members live; logging the agent in
   await page.getByTestId('queue-wizard').waitFor();
 
   await page.getByTestId('queuewiz-step-identity').waitFor();
-  await labelled(page, 'Name').fill('support');
-  await labelled(page, 'Number').fill('600');
+  await field(page, 'Name').fill('support');
+  await field(page, 'Number').fill('600');
   await page.getByTestId('wizard-next').click();
 
   await page.getByTestId('queuewiz-step-members').waitFor();
-  await labelled(page, 'Ring strategy').selectOption('linear');
+  await field(page, 'Ring strategy').selectOption('linear');
   await page.getByTestId('queue-add-members').click();
-  await labelled(page.getByTestId('queue-members'), 'Extension').fill('202');
+  await field(page.getByTestId('queue-members'), 'Extension').fill('202');
   await page.getByTestId('queue-add-dynamicMembers').click();
-  await labelled(page.getByTestId('queue-dynamicMembers'), 'Extension').fill('203');
+  await field(page.getByTestId('queue-dynamicMembers'), 'Extension').fill('203');
   await screenshot(page, 'queue-wizard-members');
   await page.getByTestId('wizard-next').click();
 
@@ -167,10 +157,10 @@ test('a queue made with the wizard shows both members live; logging the agent in
 
   const limits = page.getByTestId('queuewiz-step-limits');
   await limits.waitFor();
-  await labelled(limits, 'Maximum wait (seconds)').fill('120');
+  await field(limits, 'Maximum wait (seconds)').fill('120');
   const timeout = limits.getByRole('group', { name: 'After the maximum wait' });
-  await labelled(timeout, 'Kind').selectOption({ label: 'Extension' });
-  await labelled(timeout, 'Extension').fill('201');
+  await field(timeout, 'Kind').selectOption({ label: 'Extension' });
+  await field(timeout, 'Extension').fill('201');
   await screenshot(page, 'queue-wizard-limits');
   await page.getByTestId('wizard-next').click();
 

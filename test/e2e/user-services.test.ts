@@ -15,7 +15,7 @@ import type { Browser, Locator, Page } from 'playwright-core';
 import { SMTPServer } from 'smtp-server';
 import { startPbx, waitFor, type PbxInstance } from '../lib/pbx.ts';
 import { adminSession, ADMIN_PASSWORD, type ApiClient } from '../lib/api.ts';
-import { launch, newPage, login, changePassword, screenshot, pageErrors } from './lib/browser.ts';
+import { launch, newPage, login, changePassword, screenshot, pageErrors, field, signedInPage } from './lib/browser.ts';
 
 const run = promisify(execFile);
 const MASK = '****************';
@@ -77,17 +77,7 @@ after(async () => {
   if (work) rmSync(work, { recursive: true, force: true });
 });
 
-/** A control by its label inside `scope`; required fields carry a " *" marker after the label text. */
-function field(scope: Page | Locator, label: string): Locator {
-  return scope.getByLabel(new RegExp(`^${label.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}( \\*)?$`));
-}
-
-async function adminPage(): Promise<{ page: Page; close(): Promise<void> }> {
-  const { context, page } = await newPage(browser, base);
-  await login(page, 'admin', ADMIN_PASSWORD);
-  await page.getByRole('navigation', { name: 'Main menu' }).waitFor();
-  return { page, close: () => context.close() };
-}
+const adminPage = () => signedInPage(browser, base, 'admin', ADMIN_PASSWORD);
 
 test('a conference room made with its form holds what was typed, and its page shows who is in it', async () => {
   const { page, close } = await adminPage();

@@ -3,7 +3,7 @@
 // test-artifacts/screenshots (git-ignored); PBX_DOC_IMAGES=1 also refreshes docs/images.
 import { existsSync, mkdirSync, copyFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { chromium, type Browser, type BrowserContext, type Locator, type Page } from 'playwright-core';
 
 const ROOT = join(import.meta.dirname, '..', '..', '..');
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -61,7 +61,15 @@ export async function changePassword(page: Page, current: string, next: string):
   await page.getByRole('button', { name: 'Change password' }).click();
 }
 
-/** A form field by its label; required fields carry a " *" marker after the label text. */
-export function field(page: Page, label: string) {
-  return page.getByLabel(new RegExp(`^${label.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}( \\*)?$`));
+/** A form field by its label inside `scope`; required fields carry a " *" marker after the label text. */
+export function field(scope: Page | Locator, label: string): Locator {
+  return scope.getByLabel(new RegExp(`^${label.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}( \\*)?$`));
+}
+
+/** A page signed in as `username`, with the main menu shown. */
+export async function signedInPage(browser: Browser, baseURL: string, username: string, password: string): Promise<{ page: Page; close(): Promise<void> }> {
+  const { context, page } = await newPage(browser, baseURL);
+  await login(page, username, password);
+  await page.getByRole('navigation', { name: 'Main menu' }).waitFor();
+  return { page, close: () => context.close() };
 }
