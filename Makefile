@@ -18,7 +18,7 @@ export npm_config_nodedir := $(NODE24_DIR)
 export PBX_ROOTFS_CACHE ?= /var/cache/pbx-appliance
 
 # chromium: the GUI's end-to-end tests (Playwright cannot download browsers here).
-APT_PACKAGES := mmdebstrap sip-tester util-linux iproute2 python3 make g++ curl jq chromium sox libsox-fmt-mp3
+APT_PACKAGES := mmdebstrap sip-tester util-linux iproute2 python3 make g++ curl jq chromium sox libsox-fmt-mp3 tftp-hpa openssl
 STAMP := $(TOOLS)/stamps
 
 .PHONY: help run test test-unit test-integration test-e2e test-webui typecheck rootfs bench clean deps node npm webui

@@ -17,6 +17,7 @@ export const SECTIONS = [
   'phonebook',
   'switches',
   'services',
+  'provisioning',
   'cdr',
   'recordings',
   'privacy',

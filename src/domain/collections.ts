@@ -6,6 +6,8 @@ import {
   conferenceSchema,
   mohClassSchema,
   pagingGroupSchema,
+  phoneSchema,
+  phoneTemplateSchema,
   voicemailBoxSchema,
   announcementSchema,
   blockedCallerSchema,
@@ -28,6 +30,7 @@ import {
   type PbxConfig,
 } from './model.ts';
 import type { Section } from './auth.ts';
+import { normalizeMac } from './phones.ts';
 import { destinationUses, promptUses, targetOf, type DestinationKind } from './destinations.ts';
 
 export interface Collection {
@@ -51,6 +54,10 @@ export interface Collection {
   fields: string[];
   /** Nested string fields that hold secrets (masked for read-only callers, never logged). */
   secrets: string[];
+  /** Top-level secrets the box generates when an object is created without them (and keeps when a replace leaves them out). */
+  generated?: string[];
+  /** The canonical form of a key given in another notation (a MAC address written with colons). */
+  normalizeKey?: (key: string) => string;
 }
 
 type Items = Record<string, unknown>[];
@@ -234,6 +241,36 @@ export const COLLECTIONS: readonly Collection[] = [
   named('conference', 'conferences', 'conferences', 'services', conferenceSchema, { fields: ['number', 'owner'], secrets: ['pin', 'adminPin'] }),
   named('music class', 'moh-classes', 'mohClasses', 'services', mohClassSchema),
   named('paging group', 'paging-groups', 'pagingGroups', 'services', pagingGroupSchema, { fields: ['number'] }),
+  {
+    type: 'phone',
+    path: 'phones',
+    base: ['phones'],
+    keyField: 'mac',
+    section: 'provisioning',
+    schema: phoneSchema,
+    ordered: false,
+    get: (c) => c.phones as Items,
+    set: (c, v) => void (c.phones = v as PbxConfig['phones']),
+    search: ['mac', 'model', 'description', 'lines'],
+    fields: ['mac', 'vendor', 'model', 'description', 'template'],
+    secrets: ['adminPassword', 'httpAuth.password'],
+    generated: ['adminPassword'],
+    normalizeKey: (key) => normalizeMac(key) ?? key,
+  },
+  {
+    type: 'phone template',
+    path: 'phone-templates',
+    base: ['phoneTemplates'],
+    keyField: 'name',
+    section: 'provisioning',
+    schema: phoneTemplateSchema,
+    ordered: false,
+    get: (c) => c.phoneTemplates as Items,
+    set: (c, v) => void (c.phoneTemplates = v as PbxConfig['phoneTemplates']),
+    search: ['name', 'description', 'models'],
+    fields: ['name', 'description', 'vendor'],
+    secrets: [],
+  },
 ];
 
 /** Object types that are destinations, by the destination field that names them. */
@@ -278,6 +315,9 @@ export function referrersOf(config: PbxConfig, type: string, key: string): strin
     for (const b of config.voicemailBoxes) if (b.members.includes(key)) out.push(`voicemail box ${b.number}`);
     for (const p of config.pagingGroups) if (p.members.includes(key)) out.push(`paging group ${p.name}`);
     for (const c of config.conferences) if (c.owner === key) out.push(`conference ${c.name} (owner)`);
+    for (const p of config.phones) if (p.keys.some((k) => k.type === 'blf' && k.extension === key)) out.push(`phone ${p.mac} (key)`);
+    const devices = new Set(config.extensions.find((e) => e.number === key)?.devices.map((d) => d.username));
+    for (const p of config.phones) if (p.lines.some((l) => devices.has(l.account))) out.push(`phone ${p.mac} (line)`);
   } else if (type === 'trunk') {
     for (const r of config.outbound.rules) if (r.trunks.includes(key)) out.push(`outbound rule ${r.name}`);
   } else if (type === 'outbound rule') {
@@ -292,6 +332,10 @@ export function referrersOf(config: PbxConfig, type: string, key: string): strin
     for (const q of config.queues) if (q.musicClass === key) out.push(`queue ${q.name}`);
     for (const c of config.conferences) if (c.musicClass === key) out.push(`conference ${c.name}`);
     if (config.services.parking.musicClass === key) out.push('call parking');
+  } else if (type === 'switch') {
+    for (const p of config.phones) if (p.keys.some((k) => k.type === 'switch' && k.switch === key)) out.push(`phone ${p.mac} (key)`);
+  } else if (type === 'phone template') {
+    for (const p of config.phones) if (p.template === key) out.push(`phone ${p.mac}`);
   } else if (type === 'prompt') {
     for (const u of promptUses(config)) if ('custom' in u.prompt && u.prompt.custom === key) out.push(u.owner);
   }
@@ -328,6 +372,7 @@ export function maskItem(col: Collection, item: Record<string, unknown>): Record
     const [head, tail] = path.split('.') as [string, string | undefined];
     const v = copy[head];
     if (tail && Array.isArray(v)) for (const x of v) if (x && typeof x === 'object' && tail in x) (x as Record<string, unknown>)[tail] = '****************';
+    if (tail && v && typeof v === 'object' && !Array.isArray(v) && typeof (v as Record<string, unknown>)[tail] === 'string') (v as Record<string, unknown>)[tail] = '****************';
     if (!tail && typeof v === 'string') copy[head] = '****************';
   }
   return copy;

@@ -5,6 +5,7 @@
 // schemas below, so no user text can carry a newline, a section header or a comment into
 // pjsip.conf or extensions.conf. The renderer relies on this and does not escape again.
 import { z } from 'zod';
+import { VENDORS, normalizeMac } from './phones.ts';
 
 /** Free text shown to people (names, PBX name): printable, one line, no Asterisk-significant characters. */
 export const displayText = (max: number) =>
@@ -833,6 +834,145 @@ export const servicesSchema = z
   })
   .strict();
 
+// --- Phones (issue 7: provisioning) ------------------------------------------------------------
+
+/** A MAC address in any usual notation, stored as 12 lowercase hex digits. */
+export const macAddress = z
+  .string()
+  .trim()
+  .refine((s) => normalizeMac(s) !== undefined, 'a MAC address such as 00:15:65:aa:bb:cc (not all zeros, broadcast or multicast)')
+  .transform((s) => normalizeMac(s)!)
+  .meta({ description: 'MAC address (any notation: 00:15:65:AA:BB:CC, 00-15-65-aa-bb-cc, 001565aabbcc)' });
+
+/** Model names as vendors write them: T46S, D715, GXP2170, VVX450, N870, SPA504G, CP-7841-3PCC, X4U. */
+export const phoneModel = z.string().trim().regex(/^[A-Za-z0-9][A-Za-z0-9._+-]{0,31}$/, 'letters, digits, . _ + -, at most 32 (such as T46S or GXP2170)');
+
+/** Secrets written into phone files: printable ASCII without characters any vendor format treats specially. */
+const phoneSecret = sipSecret;
+
+/** A placeholder name templates can use as {{vars.<name>}}. */
+const varName = z.string().regex(/^[a-z][A-Za-z0-9_]{0,31}$/, 'a letter, then letters, digits and _, at most 32');
+const varValue = z
+  .string()
+  .max(256, 'at most 256 characters')
+  .refine((s) => !/[\u0000-\u001f\u007f]/.test(s), 'must be one line without control characters');
+export const templateVarsSchema = z.record(varName, varValue).refine((r) => Object.keys(r).length <= 50, 'at most 50 placeholders');
+
+/** A SIP account of an extension (one of its devices) on a phone's line. */
+export const phoneLineSchema = z
+  .object({
+    account: sipUsername.meta({ 'x-ref': 'devices', description: "A device (SIP account) of an extension; the phone registers with its credentials" }),
+    /** Text on the line key; absent: the extension's number. */
+    label: displayText(32).describe("Text on the line key; absent: the extension's number").optional(),
+  })
+  .strict();
+
+const keyLabel = displayText(32).describe('Text next to the key; absent: a sensible default (the name of what it watches)').optional();
+/** The account (1-based line) a key uses; absent: the first line. */
+const keyLine = z.number().int().min(1).max(16).describe('The line (1-based) the key subscribes and dials with; absent: the first').optional();
+/** A programmable key. Keys are numbered in the order of the list (key 1 first). */
+export const phoneKeySchema = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('line'), line: z.number().int().min(1).max(16).describe('The line (1-based) this key shows'), label: keyLabel }).strict(),
+  z.object({ type: z.literal('blf'), extension: extensionNumber.meta({ 'x-ref': 'extensions', description: 'The extension whose state the key shows; pressed: calls it, or picks up its ringing call' }), label: keyLabel, line: keyLine }).strict(),
+  z.object({ type: z.literal('park'), slot: extensionNumber.describe('A park slot: the key lights while a call is parked there; pressed: picks it up'), label: keyLabel, line: keyLine }).strict(),
+  z.object({ type: z.literal('switch'), switch: identifier.meta({ 'x-ref': 'switches', description: 'The switch whose state the key shows; pressed: dials its code' }), label: keyLabel, line: keyLine }).strict(),
+  z.object({ type: z.literal('dnd'), label: keyLabel, line: keyLine }).strict().describe("Do not disturb of the line's extension: lit while on, pressed: toggles"),
+  z.object({ type: z.literal('speedDial'), number: externalNumber, label: displayText(32), line: keyLine }).strict(),
+]);
+
+/** A desk phone or DECT base the box provisions, found by its MAC address. */
+export const phoneSchema = z
+  .object({
+    mac: macAddress,
+    vendor: z.enum(VENDORS),
+    /** Unknown models of a known vendor get that vendor's generic files. */
+    model: phoneModel.describe("The vendor's model name; an unknown model gets the vendor's generic template"),
+    description,
+    lines: z.array(phoneLineSchema).min(1, 'at least one line').max(16),
+    /** Programmable keys in order; empty: one line key per line. */
+    keys: z.array(phoneKeySchema).max(120).describe('Programmable keys in order (key 1 first); empty: one line key per line').default([]),
+    /** Absent: the first line's extension's language, else the system's. */
+    language: language.describe("Language of the phone's menus; absent: the first line's extension's, else the system's").optional(),
+    /** Absent: the system's time zone. */
+    timezone: z
+      .string()
+      .regex(/^[A-Za-z]+(?:\/[A-Za-z0-9_+-]+){0,2}$/, 'a time zone such as Europe/Rome')
+      .describe("Time zone; absent: the system's")
+      .optional(),
+    /** Password of the phone's own web page and admin menu (user admin); generated when absent at creation. */
+    adminPassword: phoneSecret.describe("Password of the phone's web page and admin menu (user admin); generated when a phone is created without one"),
+    /** The phone must send these (HTTP basic authentication) to fetch its files; absent: no authentication. */
+    httpAuth: z
+      .object({
+        username: z.string().regex(/^[A-Za-z0-9._-]{1,32}$/, 'letters, digits, . _ -, at most 32'),
+        password: phoneSecret,
+      })
+      .strict()
+      .describe('HTTP basic authentication the phone must send to fetch its files (written into the phone so later fetches authenticate); absent: none')
+      .optional(),
+    /** An admin template (phone-templates) instead of the one chosen by vendor and model. */
+    template: identifier.meta({ 'x-ref': 'phone-templates', description: 'A template of phone-templates instead of the one chosen by vendor and model' }).optional(),
+    /** Values of custom placeholders ({{vars.name}} in templates); they override the template's. */
+    vars: templateVarsSchema.describe("Custom placeholders ({{vars.name}} in templates); override the template's").default({}),
+  })
+  .strict();
+
+/** An admin's template: replaces built-in files of a vendor's models, or adds a model. */
+export const phoneTemplateSchema = z
+  .object({
+    name: identifier,
+    description,
+    vendor: z.enum(VENDORS),
+    /** Models it applies to (a model not built in is added); empty: every model of the vendor without a more specific template. */
+    models: z.array(phoneModel).max(50).describe('Models it applies to (a model not built in is added); empty: every model of the vendor').default([]),
+    /** Files replaced, by the vendor's file id (see GET /provisioning/vendors); the others stay built in. */
+    files: z
+      .array(
+        z
+          .object({
+            file: z.string().regex(/^[a-z][a-z0-9-]{0,31}$/, "a file id of the vendor (such as device)"),
+            /** Mustache text; {{vars.name}} are the custom placeholders. */
+            template: z.string().min(1).max(65536, 'at most 64 KiB').describe('Mustache template text (see docs/provisioning.md for the placeholders)'),
+          })
+          .strict(),
+      )
+      .max(10)
+      .describe('Files replaced, by file id; the others stay built in')
+      .default([]),
+    vars: templateVarsSchema.describe('Default values of custom placeholders ({{vars.name}})').default({}),
+    /** Firmware the phones of these models are told to load (absent: they keep theirs). */
+    firmwareUrl: z
+      .string()
+      .max(512)
+      .refine((s) => {
+        try {
+          const u = new URL(s);
+          return ['http:', 'https:', 'tftp:'].includes(u.protocol) && !/[\s"'<>]/.test(s);
+        } catch {
+          return false;
+        }
+      }, 'an http://, https:// or tftp:// URL')
+      .describe('Firmware the phones are told to load; absent: they keep theirs')
+      .optional(),
+  })
+  .strict();
+
+/** How the box provisions phones (a singleton). */
+export const provisioningSettingsSchema = z
+  .object({
+    /** Address written into phones for SIP, provisioning and the directory; absent: the address each phone reached the box at. */
+    address: hostName.describe('Address the phones use to reach the box (SIP, files, directory); absent: the address each phone reached it at').optional(),
+    /** Transport the phones register with. */
+    transport: z.enum(['udp', 'tcp']).describe('Transport the phones register with').default('udp'),
+    /** Phones fetch their files again this often (minutes); 0: only at boot and when told to (resync). */
+    resyncMinutes: z.number().int().min(0).max(10080).describe('Phones fetch their files again this often (minutes); 0: only at boot and on resync').default(1440),
+    /** The phones search the box's LDAP directory. */
+    ldap: z.boolean().describe("Phones search the box's LDAP directory").default(true),
+    /** The phones load the company phonebook as the vendor's XML directory, where the vendor has one. */
+    xmlPhonebook: z.boolean().describe("Phones load the company phonebook in the vendor's XML format, where it has one").default(true),
+  })
+  .strict();
+
 /**
  * The call-handling lists: stored as JSON rows of one table, diffed by their key for the audit
  * log. [list, key field, object type as the audit log and the API's collections name it].
@@ -852,6 +992,8 @@ export const CALL_HANDLING_LISTS = [
   ['conferences', 'name', 'conference'],
   ['mohClasses', 'name', 'music class'],
   ['pagingGroups', 'name', 'paging group'],
+  ['phones', 'mac', 'phone'],
+  ['phoneTemplates', 'name', 'phone template'],
 ] as const;
 
 /** Version of the model's format (backups, exports). Raise it when a change is not backward compatible. */
@@ -884,6 +1026,9 @@ export const pbxConfigSchema = z
     pagingGroups: z.array(pagingGroupSchema).default([]),
     mail: mailSchema.default(mailSchema.parse({})),
     services: servicesSchema.default(servicesSchema.parse({})),
+    phones: z.array(phoneSchema).max(10_000).default([]),
+    phoneTemplates: z.array(phoneTemplateSchema).max(200).default([]),
+    provisioning: provisioningSettingsSchema.default(provisioningSettingsSchema.parse({})),
   })
   .strict();
 
@@ -926,6 +1071,11 @@ export type PagingGroup = z.infer<typeof pagingGroupSchema>;
 export type MailSettings = z.infer<typeof mailSchema>;
 export type Parking = z.infer<typeof parkingSchema>;
 export type Services = z.infer<typeof servicesSchema>;
+export type PhoneLine = z.infer<typeof phoneLineSchema>;
+export type PhoneKey = z.infer<typeof phoneKeySchema>;
+export type Phone = z.infer<typeof phoneSchema>;
+export type PhoneTemplate = z.infer<typeof phoneTemplateSchema>;
+export type ProvisioningSettings = z.infer<typeof provisioningSettingsSchema>;
 export type CallEventType = (typeof CALL_EVENT_TYPES)[number];
 /** The whole configuration: what the store snapshots, the renderer reads and pbxctl exports. */
 export type PbxConfig = z.infer<typeof pbxConfigSchema>;

@@ -265,6 +265,10 @@ export function checkConsistency(config: PbxConfig, previous?: PbxConfig): Field
   for (const e of previous?.extensions ?? []) if (e.pin) kept.add(`pin ext ${e.number} ${e.pin}`);
   for (const b of previous?.voicemailBoxes ?? []) kept.add(`pin box ${b.number} ${b.pin}`);
   for (const c of previous?.conferences ?? []) kept.add(`pin conf ${c.name} ${c.pin} ${c.adminPin}`);
+  for (const p of previous?.phones ?? []) {
+    kept.add(`phone admin ${p.mac} ${p.adminPassword}`);
+    if (p.httpAuth) kept.add(`phone ${p.mac} ${p.httpAuth.password}`);
+  }
   const weakPin = (p: string, own: string) => p.length < 4 || isObviousPin(p) || own.endsWith(p) || p === own;
   const PIN_MESSAGE = 'too easy to guess: not all the same digit, not a run such as 1234, not the mailbox number';
   extensions.forEach((e, i) => {
@@ -282,12 +286,59 @@ export function checkConsistency(config: PbxConfig, previous?: PbxConfig): Field
     for (const message of passwordProblems(u.secret, { kind: 'sip', username: u.username })) errors.push({ path: ['amiUsers', i, 'secret'], message });
   });
 
+  errors.push(...phoneRules(config, kept));
+
   config.webhooks.forEach((hook, i) => {
     hook.extensions.forEach((n, j) => {
       if (!extNumbers.has(n)) errors.push({ path: ['webhooks', i, 'extensions', j], message: `extension ${n} does not exist` });
     });
   });
 
+  return errors;
+}
+
+/** Phones: their lines are existing devices (each on one phone), their keys name what exists. */
+function phoneRules(config: PbxConfig, kept: Set<string>): FieldError[] {
+  const errors: FieldError[] = [];
+  const accounts = new Map<string, string>();
+  for (const e of config.extensions) for (const d of e.devices) accounts.set(d.username, e.number);
+  const extNumbers = new Set(config.extensions.map((e) => e.number));
+  const switches = new Set(config.switches.map((s) => s.name));
+  const slots = new Set([...parkingNumbers(config)].filter(([, owner]) => owner.startsWith('park slot')).map(([n]) => n));
+  const templates = new Map(config.phoneTemplates.map((t) => [t.name, t]));
+  const lineOwner = new Map<string, string>();
+  config.phones.forEach((phone, i) => {
+    phone.lines.forEach((line, j) => {
+      const path = ['phones', i, 'lines', j, 'account'];
+      if (!accounts.has(line.account)) errors.push({ path, message: `no extension has a device ${line.account}` });
+      const other = lineOwner.get(line.account);
+      // One account on two phones would make them take turns in one registration.
+      if (other !== undefined) errors.push({ path, message: `device ${line.account} is already on phone ${other}`, conflict: true });
+      else lineOwner.set(line.account, phone.mac);
+    });
+    phone.keys.forEach((key, j) => {
+      const path = ['phones', i, 'keys', j];
+      if ('line' in key && key.line !== undefined && key.line > phone.lines.length) errors.push({ path: [...path, 'line'], message: `the phone has ${phone.lines.length} line(s)` });
+      if (key.type === 'blf' && !extNumbers.has(key.extension)) errors.push({ path: [...path, 'extension'], message: `extension ${key.extension} does not exist` });
+      if (key.type === 'switch' && !switches.has(key.switch)) errors.push({ path: [...path, 'switch'], message: `switch ${key.switch} does not exist` });
+      if (key.type === 'switch' && switches.has(key.switch) && !config.switches.find((s) => s.name === key.switch)!.code)
+        errors.push({ path: [...path, 'switch'], message: `switch ${key.switch} has no code to watch and dial` });
+      if (key.type === 'park' && !slots.has(key.slot))
+        errors.push({ path: [...path, 'slot'], message: config.services.parking.enabled ? `${key.slot} is not a park slot` : 'call parking is off' });
+    });
+    if (phone.template !== undefined) {
+      const t = templates.get(phone.template);
+      if (!t) errors.push({ path: ['phones', i, 'template'], message: `phone template ${phone.template} does not exist` });
+      else if (t.vendor !== phone.vendor) errors.push({ path: ['phones', i, 'template'], message: `phone template ${t.name} is for ${t.vendor} phones` });
+    }
+    if (!kept.has(`phone admin ${phone.mac} ${phone.adminPassword}`))
+      for (const message of passwordProblems(phone.adminPassword, { kind: 'sip', username: 'admin' })) errors.push({ path: ['phones', i, 'adminPassword'], message });
+    if (phone.httpAuth && !kept.has(`phone ${phone.mac} ${phone.httpAuth.password}`))
+      for (const message of passwordProblems(phone.httpAuth.password, { kind: 'sip', username: phone.httpAuth.username })) errors.push({ path: ['phones', i, 'httpAuth', 'password'], message });
+  });
+  config.phoneTemplates.forEach((t, i) => {
+    errors.push(...duplicates(t.files, (f) => f.file, (j) => ['phoneTemplates', i, 'files', j, 'file'], 'file'));
+  });
   return errors;
 }
 

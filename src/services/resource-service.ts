@@ -8,6 +8,7 @@ import { ConflictError, NotFoundError, ValidationError, formatPath, type FieldEr
 import { systemSchema, type PbxConfig } from '../domain/model.ts';
 import type { Actor, ConfigService, ReplaceResult } from './config-service.ts';
 import { zodError } from './auth-service.ts';
+import { generateSecret } from '../domain/password.ts';
 
 export interface ListQuery {
   q?: string;
@@ -93,9 +94,18 @@ export class ResourceService {
   }
 
   get(col: Collection, key: string): Item {
+    key = col.normalizeKey ? col.normalizeKey(key) : key;
     const item = col.get(this.config.get()).find((i) => keyOf(col, i) === key);
     if (!item) throw new NotFoundError(`${col.type} ${key} does not exist`);
     return item;
+  }
+
+  /** Fills the secrets the box generates for objects created without them (a phone's admin password). */
+  private withGenerated(col: Collection, body: unknown): unknown {
+    if (!col.generated || !body || typeof body !== 'object' || Array.isArray(body)) return body;
+    const out = { ...(body as Item) };
+    for (const f of col.generated) if (out[f] === undefined || out[f] === '') out[f] = generateSecret('sip');
+    return out;
   }
 
   /** Parses one object on its own, so errors name its fields (not its place in the model). */
@@ -126,7 +136,7 @@ export class ResourceService {
   }
 
   async create(col: Collection, body: unknown, actor: Actor, position?: number): Promise<WriteResult<Item>> {
-    const item = this.parseItem(col, body);
+    const item = this.parseItem(col, this.withGenerated(col, body));
     const key = keyOf(col, item);
     const current = this.config.get();
     if (col.get(current).some((i) => keyOf(col, i) === key))
@@ -157,7 +167,7 @@ export class ResourceService {
     const items: Item[] = [];
     const invalid: FieldError[] = [];
     raw.forEach((value, i) => {
-      const parsed = col.schema.safeParse(value);
+      const parsed = col.schema.safeParse(this.withGenerated(col, value));
       if (parsed.success) items.push(parsed.data as Item);
       else for (const issue of parsed.error.issues) invalid.push({ path: ['items', i, ...issue.path.filter((p): p is string | number => typeof p !== 'symbol')], message: issue.message });
     });
@@ -214,7 +224,14 @@ export class ResourceService {
 
   async replace(col: Collection, key: string, body: unknown, actor: Actor, mode: 'put' | 'patch'): Promise<WriteResult<Item>> {
     const existing = this.get(col, key);
-    const merged = mode === 'patch' ? mergePatch(existing, body) : body && typeof body === 'object' && !Array.isArray(body) ? { [col.keyField]: key, ...(body as Item) } : body;
+    key = keyOf(col, existing);
+    let merged = mode === 'patch' ? mergePatch(existing, body) : body && typeof body === 'object' && !Array.isArray(body) ? { [col.keyField]: key, ...(body as Item) } : body;
+    // A generated secret left out of a replace stays what it was (it is not reset to a new one).
+    if (col.generated && merged && typeof merged === 'object' && !Array.isArray(merged)) {
+      const m = { ...(merged as Item) };
+      for (const f of col.generated) if (m[f] === undefined) m[f] = existing[f];
+      merged = m;
+    }
     const item = this.parseItem(col, merged);
     if (keyOf(col, item) !== key)
       throw new ValidationError(`the ${col.keyField} of a ${col.type} cannot be changed`, [{ path: [col.keyField], message: `must stay ${key} (create a new ${col.type} instead)` }]);
@@ -230,7 +247,7 @@ export class ResourceService {
   }
 
   async remove(col: Collection, key: string, actor: Actor): Promise<{ revision: number; apply?: ReplaceResult['apply'] }> {
-    this.get(col, key);
+    key = keyOf(col, this.get(col, key));
     const r = await this.write(col, actor, `${col.path}.delete`, key, (draft) => {
       const users = referrersOf(draft, col.type, key);
       if (users.length)

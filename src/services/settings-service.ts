@@ -2,7 +2,7 @@
 // and replaced whole or merged like the system settings, in one mutate each (validated with the
 // whole model, stored with its audit entry, applied after commit).
 import type { z } from 'zod';
-import { featureCodesSchema, mailSchema, servicesSchema, type PbxConfig } from '../domain/model.ts';
+import { featureCodesSchema, mailSchema, provisioningSettingsSchema, servicesSchema, type PbxConfig } from '../domain/model.ts';
 import { ConflictError, ValidationError } from '../domain/errors.ts';
 import type { Actor, ConfigService } from './config-service.ts';
 import type { WriteResult } from './resource-service.ts';
@@ -24,6 +24,7 @@ export const SINGLETONS = {
   featureCodes: { key: 'featureCodes', schema: featureCodesSchema, type: 'feature codes', secrets: [] },
   mail: { key: 'mail', schema: mailSchema, type: 'mail settings', secrets: ['password'] },
   services: { key: 'services', schema: servicesSchema, type: 'service settings', secrets: [] },
+  provisioning: { key: 'provisioning', schema: provisioningSettingsSchema, type: 'provisioning settings', secrets: [] },
 } as const satisfies { [K in keyof PbxConfig]?: Singleton<K> };
 
 export class SettingsService<K extends keyof typeof SINGLETONS> {

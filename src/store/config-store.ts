@@ -132,6 +132,7 @@ export class ConfigStore {
       featureCodes: featureCodes ? JSON.parse(featureCodes.value) : {},
       mail: setting('mail'),
       services: setting('services'),
+      provisioning: setting('provisioning'),
     };
     // An empty database has no emergency rows yet; the schema's defaults fill it.
     if (!this.initialized()) return pbxConfigSchema.parse({ system: raw.system });
@@ -197,6 +198,7 @@ export class ConfigStore {
     setting.run('featureCodes', JSON.stringify(config.featureCodes));
     setting.run('mail', JSON.stringify(config.mail));
     setting.run('services', JSON.stringify(config.services));
+    setting.run('provisioning', JSON.stringify(config.provisioning));
 
     const revision = this.revision() + 1;
     setting.run('revision', String(revision));

@@ -29,6 +29,7 @@ const ALLOWED: Record<string, string[]> = {
   media: ['domain', 'lib'],
   mail: ['domain', 'lib', 'services'],
   recordings: ['domain', 'lib', 'services', 'store'],
+  provisioning: ['domain', 'lib', 'services', 'store'],
 };
 const ADAPTERS: Record<string, string> = {
   'better-sqlite3': 'store/db.ts',
@@ -39,6 +40,9 @@ const ADAPTERS: Record<string, string> = {
   diff: 'lib/text-diff.ts',
   systeminformation: 'lib/sysinfo.ts',
   nodemailer: 'mail/mailer.ts',
+  mustache: 'provisioning/template-engine.ts',
+  'fast-xml-parser': 'lib/xml.ts',
+  exceljs: 'lib/xlsx.ts',
 };
 
 const imports = (file: string) =>
