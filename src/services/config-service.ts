@@ -49,6 +49,8 @@ export class ConfigService {
     try {
       this.renderCheck(next);
     } catch (err) {
+      // A check that knows which field is wrong (a phone template) says so itself.
+      if (err instanceof ValidationError) throw err;
       const owner = (err as { owner?: string }).owner;
       throw new ValidationError('the configuration cannot be rendered for Asterisk', [
         { path: [], message: owner ? `${owner}: ${(err as Error).message}` : (err as Error).message },
