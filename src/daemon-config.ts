@@ -16,6 +16,13 @@ export interface DaemonConfig {
   mountPoint: string;
   httpHost: string;
   httpPort: number;
+  /** HTTPS (phone provisioning over TLS; the self-signed certificate in <dataDir>/tls/). */
+  httpsPort: number;
+  /** TFTP for factory-fresh phones (69 on the box). */
+  tftpPort: number;
+  tftpHost: string;
+  /** The LDAP phonebook the phones search (389 on the box). */
+  ldapPort: number;
   controlSocket: string;
   sipBindAddress: string;
   amiPort: number;
@@ -68,6 +75,10 @@ export function loadDaemonConfig(env: NodeJS.ProcessEnv = process.env): DaemonCo
     mountPoint: env.PBX_MOUNT_POINT ?? '/srv/pbx',
     httpHost: env.PBX_HTTP_HOST ?? '0.0.0.0',
     httpPort: int(env, 'PBX_HTTP_PORT', 8080),
+    httpsPort: int(env, 'PBX_HTTPS_PORT', 8443),
+    tftpPort: int(env, 'PBX_TFTP_PORT', 6969),
+    tftpHost: env.PBX_TFTP_HOST ?? '0.0.0.0',
+    ldapPort: int(env, 'PBX_LDAP_PORT', 1389),
     controlSocket: env.PBX_CONTROL_SOCKET ?? join(dataDir, 'run', 'control.sock'),
     sipBindAddress: env.PBX_SIP_BIND ?? '0.0.0.0',
     amiPort: int(env, 'PBX_AMI_PORT', 5038),

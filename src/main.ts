@@ -2,6 +2,7 @@
 // else constructs singletons. Shuts down cleanly on SIGTERM/SIGINT.
 import { existsSync, readdirSync, readFileSync, rmSync, chmodSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import { join } from 'node:path';
 import { loadDaemonConfig, REPO_ROOT, type DaemonConfig } from './daemon-config.ts';
 import { createLogger, type Logger } from './lib/log.ts';
@@ -53,6 +54,14 @@ import { RecordingService } from './recordings/recording-service.ts';
 import { LocalRecordingStorage } from './recordings/storage.ts';
 import { RecordingStore } from './store/recording-store.ts';
 import { RECORDING_STAGING } from './render/recording.ts';
+import { ProvisioningLog } from './store/provisioning-log.ts';
+import { ProvisioningService } from './provisioning/service.ts';
+import { provisioningRouter } from './provisioning/http.ts';
+import { TftpServer } from './provisioning/tftp-server.ts';
+import { ensureCertificate } from './provisioning/tls.ts';
+import { templateErrors } from './provisioning/check.ts';
+import { PhoneNotifier } from './provisioning/notify.ts';
+import { vendorInfos } from './provisioning/vendor-info.ts';
 
 export interface Daemon {
   config: DaemonConfig;
@@ -95,6 +104,12 @@ export interface Daemon {
   pinInbox: VoicemailPinInbox;
   /** Call recordings: staging → storage → index (REST /api/v1/recordings, privacy admin). */
   recordings: RecordingService;
+  /** Phone files over HTTP(S) and TFTP, the request log, discovered phones (REST /api/v1/phones/..., /provisioning/...). */
+  provisioning: ProvisioningService;
+  /** The HTTPS port actually listened on (GUI, API and phone files). */
+  httpsPort: number;
+  /** The TFTP port actually listened on (phone files). */
+  tftpPort: number;
   stop(): Promise<void>;
 }
 
@@ -222,7 +237,12 @@ export async function startDaemon(env: NodeJS.ProcessEnv = process.env): Promise
     staticFiles: loadStaticFiles(config.staticDir),
     logger,
   });
-  const service = new ConfigService(store, applier, (candidate) => void renderAll(candidate, renderContext));
+  const service = new ConfigService(store, applier, (candidate) => {
+    renderAll(candidate, renderContext);
+    // An admin's phone template must render before it is stored (it never reaches a phone broken).
+    const errors = templateErrors(candidate);
+    if (errors.length) throw new ValidationError('a phone template is invalid', errors);
+  });
   const calls = new CallControl({ ari, ami, registrations: () => control.registrations(), config: () => service.get(), logger });
   if (config.initialConfig) seedDatabase(service, config.initialConfig, logger);
   const resources = new ResourceService(service);
@@ -423,20 +443,60 @@ export async function startDaemon(env: NodeJS.ProcessEnv = process.env): Promise
     void mailOutbox.flush({ retryAll: true });
   });
 
+  // Phone provisioning: one resolver for HTTP, HTTPS and TFTP; every request in the log.
   let boundHttpPort = config.httpPort;
-  const httpServer = createServer(
-    createHttpApp({
-      health,
-      logger,
-      version: PRODUCT_VERSION,
-      webuiDir: config.webuiDir,
-      api: { config: service, resources, auth, backup, apply: applier, calls, callEvents, webhookDeliveries, status, setup, prompts, moh, switches, queues, conferences, featureCodes, mailSettings, serviceSettings, liveEvents, userState, recordings, voicemail, mailTest, httpPort: () => boundHttpPort },
-    }),
-  );
+  const provisioningLog = new ProvisioningLog(db, { onError: (err) => logger.warn({ err: (err as Error).message }, 'provisioning log: write failed') });
+  const provisioning = new ProvisioningService({
+    config: () => service.get(),
+    log: provisioningLog,
+    ldapPort: config.ldapPort,
+    httpPort: () => boundHttpPort,
+    onError: (err) => logger.warn({ err: (err as Error).message }, 'provisioning: a phone file could not be rendered'),
+  });
+
+  const provisioningSettings = new SettingsService(service, 'provisioning');
+  // Resync/reboot: the vendor's check-sync NOTIFY (pjsip_notify.conf) to the phone's first account.
+  const notifier = new PhoneNotifier({
+    config: () => service.get(),
+    send: async (endpoint, option) => void (await ami.action({ action: 'PJSIPNotify', endpoint, option })),
+    registered: async (endpoint) => (await control.registrations()).some((r) => r.endpoint === endpoint),
+  });
+  let boundHttpsPort = config.httpsPort;
+  let boundTftpPort = config.tftpPort;
+  const app = createHttpApp({
+    health,
+    logger,
+    version: PRODUCT_VERSION,
+    webuiDir: config.webuiDir,
+    provisioning: provisioningRouter(provisioning),
+    api: { config: service, resources, auth, backup, apply: applier, calls, callEvents, webhookDeliveries, status, setup, prompts, moh, switches, queues, conferences, featureCodes, mailSettings, serviceSettings, liveEvents, userState, recordings, voicemail, mailTest, httpPort: () => boundHttpPort,
+      provisioningSettings,
+      provisioning: {
+        preview: (mac, file, server) => provisioning.preview(mac, file, server),
+        info: (address) => provisioning.info(address, { http: boundHttpPort, https: boundHttpsPort, tftp: boundTftpPort }),
+        requests: (q) => provisioning.requests(q),
+        discovered: () => provisioning.discovered(),
+        forgetDiscovered: (mac) => provisioning.forgetDiscovered(mac),
+        notify: (req) => notifier.notify(req),
+        vendors: () => vendorInfos(service.get()),
+      },
+    },
+  });
+  const httpServer = createServer(app);
   await listen(httpServer, config.httpPort, config.httpHost);
   const httpAddress = httpServer.address();
   const httpPort = typeof httpAddress === 'object' && httpAddress ? httpAddress.port : config.httpPort;
   boundHttpPort = httpPort;
+  // The same GUI, API and phone files over TLS, with a certificate made at first start.
+  const httpsServer = createHttpsServer(await ensureCertificate(config.dataDir), app);
+  await listen(httpsServer as unknown as Server, config.httpsPort, config.httpHost);
+  const httpsAddress = httpsServer.address();
+  const httpsPort = typeof httpsAddress === 'object' && httpsAddress ? httpsAddress.port : config.httpsPort;
+  boundHttpsPort = httpsPort;
+  const tftp = new TftpServer({ service: provisioning, onError: (err) => logger.warn({ err: err.message }, 'tftp: transfer failed') });
+  await tftp.start(config.tftpPort, config.tftpHost);
+  const tftpPort = tftp.port();
+  boundTftpPort = tftpPort;
 
   if (existsSync(config.controlSocket)) rmSync(config.controlSocket);
   const controlServer = createServer(
@@ -457,7 +517,7 @@ export async function startDaemon(env: NodeJS.ProcessEnv = process.env): Promise
   await listen(controlServer, config.controlSocket);
   chmodSync(config.controlSocket, 0o600);
 
-  logger.info({ http: `${config.httpHost}:${httpPort}`, control: config.controlSocket, asterisk: config.asteriskMode }, 'PBX supervisor started');
+  logger.info({ http: `${config.httpHost}:${httpPort}`, https: httpsPort, tftp: tftpPort, control: config.controlSocket, asterisk: config.asteriskMode }, 'PBX supervisor started');
 
   let stopping: Promise<void> | undefined;
   const stop = () =>
@@ -468,8 +528,10 @@ export async function startDaemon(env: NodeJS.ProcessEnv = process.env): Promise
       await recordings.stop();
       userState.stop();
       httpServer.closeAllConnections();
+      httpsServer.closeAllConnections();
       controlServer.closeAllConnections();
-      await Promise.all([new Promise((r) => httpServer.close(r)), new Promise((r) => controlServer.close(r))]);
+      await Promise.all([new Promise((r) => httpServer.close(r)), new Promise((r) => httpsServer.close(r)), new Promise((r) => controlServer.close(r)), tftp.stop()]);
+      provisioningLog.close();
       stopRetention();
       await Promise.all([mailOutbox.stop(), pinInbox.stop()]);
       ami.stop();
@@ -480,7 +542,7 @@ export async function startDaemon(env: NodeJS.ProcessEnv = process.env): Promise
       logger.info('stopped');
     })());
 
-  return { config, service, auth, resources, applier, health, control, calls, callEvents, webhooks, webhookDeliveries, httpPort, status, setup, prompts, switches, queues, featureCodes, mailSettings, serviceSettings, liveEvents, userState, recordings, voicemail, mailOutbox, pinInbox, stop };
+  return { config, service, auth, resources, applier, health, control, calls, callEvents, webhooks, webhookDeliveries, httpPort, status, setup, prompts, switches, queues, featureCodes, mailSettings, serviceSettings, liveEvents, userState, recordings, voicemail, mailOutbox, pinInbox, provisioning, httpsPort, tftpPort, stop };
 }
 
 if (import.meta.main) {

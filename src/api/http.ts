@@ -1,5 +1,5 @@
 // The HTTP server of the box: the REST API under /api/v1 (its OpenAPI document and docs page)
-// and the admin GUI (a built SPA, webui/dist); later provisioning. Unknown API routes and bad
+// and the admin GUI (a built SPA, webui/dist); phones fetch their files under /provisioning. Unknown API routes and bad
 // bodies get the standard error shape.
 import { statSync } from 'node:fs';
 import { join } from 'node:path';
@@ -10,6 +10,7 @@ import type { Logger } from '../lib/log.ts';
 import type { AuthService, Principal } from '../services/auth-service.ts';
 import { errorBody, errorHandler } from './errors.ts';
 import { buildApi, type ApiDeps } from './v1.ts';
+import { PHONE_IMPORT_MAX_BYTES, PHONE_IMPORT_TYPES } from './provisioning.ts';
 import { checkAccess } from './registry.ts';
 import { DOCS_PAGE, openApiDocument } from './openapi.ts';
 import { authenticate, sourceOf } from './session.ts';
@@ -21,6 +22,8 @@ export interface HttpDeps {
   version: string;
   /** The built GUI (index.html, assets/); absent or missing: / says how to build it. */
   webuiDir?: string;
+  /** Phones fetching their files (src/provisioning/http.ts), mounted at /provisioning. */
+  provisioning?: express.RequestHandler;
 }
 
 /** Headers of every GUI response: the SPA loads only its own files and cannot be framed. */
@@ -142,12 +145,25 @@ export function createHttpApp(deps: HttpDeps): Express {
   api.use('/backup/restore', restoreGate);
   api.use('/backup/restore', express.raw({ type: ['application/gzip', 'application/octet-stream', 'application/x-gzip'], limit: '64mb' }));
   api.use('/backup/restore', express.json({ limit: '64mb' }));
+  // A phone import is a raw CSV or XLSX body (up to 5 MB), read only for callers who may import.
+  const importGate: express.RequestHandler = (req, _res, next) => {
+    if (req.method !== 'POST') return next();
+    try {
+      checkAccess({ section: 'provisioning', level: 'write' }, (req as Request & { principal?: Principal }).principal);
+      next();
+    } catch (err) {
+      next(err);
+    }
+  };
+  api.use('/phones/import', importGate);
+  api.use('/phones/import', express.raw({ type: PHONE_IMPORT_TYPES, limit: PHONE_IMPORT_MAX_BYTES }));
   api.use(express.json({ limit: '1mb' }));
   registry.mount(api, (req: Request) => {
     const p = (req as Request & { principal?: Principal }).principal;
     return { name: p?.name ?? 'anonymous', source: `api ${sourceOf(req)}` };
   });
   app.use('/api/v1', api);
+  if (deps.provisioning) app.use('/provisioning', deps.provisioning);
   app.use(guiRouter(deps.webuiDir));
   app.use((_req, res) => {
     res.status(404).json(errorBody('not_found', 'no such route'));

@@ -55,6 +55,7 @@ import { networkInterfaces } from '../lib/sysinfo.ts';
 import { RouteRegistry, errorSchema, type RouteDef } from './registry.ts';
 import { clearSessionCookies, setSessionCookies, sourceOf } from './session.ts';
 import { addRecordingRoutes, type RecordingsApi } from './recordings.ts';
+import { addProvisioningRoutes, type ProvisioningApi } from './provisioning.ts';
 
 /** The apply side as the API sees it (src/apply's Applier, passed in from main.ts). */
 export interface ApplyView extends EventEmitter {
@@ -128,6 +129,10 @@ export interface ApiDeps {
   recordings?: RecordingsApi;
   /** DND, forward, lock and call back of extensions at run time (/extensions/{n}/state; 'event' events: extension.state). */
   userState?: UserStateService;
+  /** Phone provisioning at run time: preview, request log, discovered phones, NOTIFY, vendors (src/provisioning/). */
+  provisioning?: ProvisioningApi;
+  /** The provisioning settings singleton (/provisioning/settings). */
+  provisioningSettings?: SettingsService<'provisioning'>;
 }
 
 type PromptLanguage = z.infer<typeof languageSchema>;
@@ -660,6 +665,9 @@ export function buildApi(deps: ApiDeps): RouteRegistry {
       },
     }),
   });
+
+  // Before the collections: GET /phones/export must not be taken for GET /phones/{key}.
+  addProvisioningRoutes(r, { config, resources, provisioning: deps.provisioning, settings: deps.provisioningSettings, httpPort: deps.httpPort });
 
   for (const col of COLLECTIONS) {
     const tag = col.path;

@@ -21,6 +21,7 @@ const MODULE_OF: Record<string, string> = {
   'res_parking.conf': 'res_parking.so',
   'confbridge.conf': 'app_confbridge.so',
   'pbx-lib-conference.conf': 'pbx_config.so',
+  'pjsip_notify.conf': 'res_pjsip_notify.so',
   'indications.conf': 'indications',
 };
 const RESTART_ONLY = new Set(['asterisk.conf', 'modules.conf']);

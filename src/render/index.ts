@@ -9,6 +9,7 @@ import { renderFeaturesConf } from './features-conf.ts';
 import { renderMusicOnHoldConf } from './musiconhold-conf.ts';
 import { renderResParkingConf } from './res-parking-conf.ts';
 import { renderConfbridgeConf } from './confbridge-conf.ts';
+import { renderPjsipNotifyConf } from './pjsip-notify-conf.ts';
 import { amiUserObjects, renderSystemFiles } from './system-conf.ts';
 import type { RenderContext, RenderedConfig } from './types.ts';
 
@@ -30,6 +31,7 @@ export function renderAll(config: PbxConfig, ctx: RenderContext): RenderedConfig
     'musiconhold.conf': renderMusicOnHoldConf(config, ctx),
     'res_parking.conf': parking.text,
     'confbridge.conf': renderConfbridgeConf(config),
+    'pjsip_notify.conf': renderPjsipNotifyConf(),
   };
   const sorted = Object.fromEntries(Object.entries(files).sort(([a], [b]) => a.localeCompare(b)));
   return { files: sorted, expected: [...pjsip.expected, ...dialplan.expected, ...queues.expected, ...parking.expected, ...amiUserObjects(config)] };

@@ -47,6 +47,8 @@ export const MODULES: readonly string[] = [
   'app_confbridge.so', 'app_page.so',
   // call recording (pbx-lib-recording.conf)
   'app_mixmonitor.so',
+  // SIP NOTIFY to phones: resync and reboot (pjsip_notify.conf)
+  'res_pjsip_notify.so',
 ];
 
 /** Where AMI listens: all addresses only when CRM users need it (see systemSchema.amiBindAddress). */

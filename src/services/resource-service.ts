@@ -2,6 +2,7 @@
 // search/filter/sort/paging, get, create, replace, patch, delete, move. Each write is one
 // ConfigService.mutate: validated against the whole model, stored with its audit row in one
 // transaction, applied after commit. Errors carry paths relative to the object.
+import { isDeepStrictEqual } from 'node:util';
 import { z } from 'zod';
 import { COLLECTIONS, keyOf, numberOwner, referrersOf, type Collection } from '../domain/collections.ts';
 import { ConflictError, NotFoundError, ValidationError, formatPath, type FieldError, type FieldPath } from '../domain/errors.ts';
@@ -34,6 +35,15 @@ export interface WriteResult<T> {
 
 export interface BulkResult<T> {
   items: T[];
+  revision: number;
+  apply?: ReplaceResult['apply'];
+}
+
+/** What an import (upsertMany) did: objects added, changed, and named but already as given. */
+export interface UpsertResult {
+  created: number;
+  updated: number;
+  unchanged: number;
   revision: number;
   apply?: ReplaceResult['apply'];
 }
@@ -220,6 +230,93 @@ export class ResourceService {
     }
     const stored = new Map(col.get(this.config.get()).map((i) => [keyOf(col, i), i]));
     return { items: items.map((i) => stored.get(keyOf(col, i))!), revision: r.revision, ...(r.apply ? { apply: r.apply } : {}) };
+  }
+
+  /**
+   * Creates or replaces several objects all or nothing (an import): an item whose key exists
+   * replaces that object where it is, the others are appended. One mutate, one audit entry per
+   * changed object. A generated secret left out keeps the existing object's (a new object gets
+   * one generated, as in create). Errors name the item: items[3].mac; two items with one key
+   * are both named.
+   */
+  async upsertMany(col: Collection, items: unknown[], actor: Actor): Promise<UpsertResult> {
+    if (items.length === 0) throw new ValidationError(`no ${col.type}s to store`, [{ path: ['items'], message: 'at least one item' }]);
+    const existing = new Map(col.get(this.config.get()).map((i) => [keyOf(col, i), i]));
+    const parsed: Item[] = [];
+    const errors: FieldError[] = [];
+    items.forEach((value, i) => {
+      let body = value;
+      if (col.generated && value && typeof value === 'object' && !Array.isArray(value)) {
+        const raw = (value as Item)[col.keyField];
+        const before = typeof raw === 'string' ? existing.get(col.normalizeKey ? col.normalizeKey(raw.trim()) : raw) : undefined;
+        if (before) {
+          const m = { ...(value as Item) };
+          for (const f of col.generated) if (m[f] === undefined || m[f] === '') m[f] = before[f];
+          body = m;
+        }
+      }
+      const r = col.schema.safeParse(this.withGenerated(col, body));
+      if (r.success) parsed.push(r.data as Item);
+      else for (const issue of r.error.issues) errors.push({ path: ['items', i, ...issue.path.filter((p): p is string | number => typeof p !== 'symbol')], message: issue.message });
+    });
+    if (errors.length === 0) {
+      const seen = new Map<string, number>();
+      parsed.forEach((item, i) => {
+        const key = keyOf(col, item);
+        const earlier = seen.get(key);
+        if (earlier === undefined) seen.set(key, i);
+        else errors.push({ path: ['items', i, col.keyField], message: `${key} is also items[${earlier}]`, conflict: true });
+      });
+    }
+    if (errors.length) {
+      const bad = new Set(errors.map((f) => f.path[1])).size;
+      if (errors.every((f) => f.conflict)) throw new ConflictError(errors.map((f) => `${formatPath(f.path)}: ${f.message}`).join('; '), errors);
+      throw new ValidationError(`${bad} of the ${items.length} ${col.type}s are invalid`, errors);
+    }
+
+    /** Position in the stored list → index of the item placed there. */
+    const placed = new Map<number, number>();
+    let created = 0;
+    let updated = 0;
+    let r: ReplaceResult;
+    try {
+      r = await this.config.mutate(
+        actor,
+        { action: `${col.path}.import`, type: col.type, key: `${parsed.length} ${col.type}s` },
+        (draft) => {
+          const list = [...col.get(draft)];
+          const at = new Map(list.map((x, j) => [keyOf(col, x), j]));
+          placed.clear();
+          created = 0;
+          updated = 0;
+          parsed.forEach((item, i) => {
+            const j = at.get(keyOf(col, item));
+            if (j === undefined) {
+              placed.set(list.length, i);
+              list.push(item);
+              created++;
+            } else {
+              placed.set(j, i);
+              if (!isDeepStrictEqual(list[j], item)) updated++;
+              list[j] = item;
+            }
+          });
+          col.set(draft, list);
+        },
+        { auditPerObject: true },
+      );
+    } catch (err) {
+      if (!(err instanceof ValidationError)) throw err;
+      // Model-wide errors about an imported object: [...base, j, ...rest] → ['items', i, ...rest].
+      const fields: FieldError[] = err.fields.map((f) => {
+        const j = f.path[col.base.length];
+        const i = typeof j === 'number' && startsWith(f.path, col.base) ? placed.get(j) : undefined;
+        return i === undefined ? f : { ...f, path: ['items', i, ...f.path.slice(col.base.length + 1)] };
+      });
+      if (fields.length > 0 && fields.every((f) => f.conflict)) throw new ConflictError(fields.map((f) => `${formatPath(f.path)}: ${f.message}`).join('; '), fields);
+      throw new ValidationError(err.message, fields);
+    }
+    return { created, updated, unchanged: parsed.length - created - updated, revision: r.revision, ...(r.apply ? { apply: r.apply } : {}) };
   }
 
   async replace(col: Collection, key: string, body: unknown, actor: Actor, mode: 'put' | 'patch'): Promise<WriteResult<Item>> {

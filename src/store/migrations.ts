@@ -135,4 +135,40 @@ export const MIGRATIONS: readonly string[] = [
   CREATE INDEX recordings_caller ON recordings (caller, started_at);
   CREATE INDEX recordings_callee ON recordings (callee, started_at);
   `,
+  /* 6: phone provisioning at run time (src/store/provisioning-log.ts): the request log (bounded,
+     trimmed from the oldest id) and the phones that asked for files without being configured.
+     Runtime data, not model: not in exports or backups of the configuration. */ `
+  CREATE TABLE provisioning_requests (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    at TEXT NOT NULL,
+    protocol TEXT NOT NULL CHECK (protocol IN ('http', 'https', 'tftp')),
+    source TEXT NOT NULL,
+    mac TEXT,
+    vendor TEXT,
+    model TEXT,
+    user_agent TEXT,
+    file TEXT NOT NULL,
+    result TEXT NOT NULL,
+    status INTEGER NOT NULL,
+    bytes INTEGER NOT NULL,
+    detail TEXT
+  );
+  CREATE INDEX provisioning_requests_at ON provisioning_requests (at);
+  CREATE INDEX provisioning_requests_mac ON provisioning_requests (mac, id);
+  CREATE INDEX provisioning_requests_source ON provisioning_requests (source, id);
+  CREATE INDEX provisioning_requests_result ON provisioning_requests (result, id);
+  CREATE INDEX provisioning_requests_protocol ON provisioning_requests (protocol, id);
+  CREATE TABLE discovered_phones (
+    mac TEXT PRIMARY KEY,
+    vendor TEXT,
+    model TEXT,
+    user_agent TEXT,
+    source TEXT NOT NULL,
+    first_seen TEXT NOT NULL,
+    last_seen TEXT NOT NULL,
+    requests INTEGER NOT NULL,
+    last_file TEXT NOT NULL
+  );
+  CREATE INDEX discovered_phones_last_seen ON discovered_phones (last_seen);
+  `,
 ];

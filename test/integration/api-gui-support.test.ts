@@ -81,11 +81,16 @@ describe('without Asterisk', () => {
 
     // Files that do not exist, API routes that do not exist and provisioning paths (phones) are
     // 404s, never the SPA.
-    for (const path of ['/assets/missing-123.js', '/logo.png', '/api/v1/no-such-route', '/api/nope', '/api/v1/extensions/201/nope', '/provisioning/', '/provisioning/001565aabbcc.cfg']) {
+    for (const path of ['/assets/missing-123.js', '/logo.png', '/api/v1/no-such-route', '/api/nope', '/api/v1/extensions/201/nope']) {
       const r = await fetch(`${d.base}${path}`);
       assert.equal(r.status, 404, path);
       assert.match(r.headers.get('content-type') ?? '', /application\/json/, path);
       assert.equal(((await r.json()) as { error: { code: string } }).error.code, 'not_found', path);
+    }
+    for (const path of ['/provisioning/', '/provisioning/001565aabbcc.cfg', '/provisioning/index.html']) {
+      const r = await fetch(`${d.base}${path}`);
+      assert.equal(r.status, 404, path);
+      assert.doesNotMatch(await r.text(), /<title>PBX GUI<\/title>/, path);
     }
     const post = await fetch(`${d.base}/extensions`, { method: 'POST' });
     assert.equal(post.status, 404);

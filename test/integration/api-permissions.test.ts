@@ -34,11 +34,13 @@ function need(method: string, path: string): Need {
     [/^\/(users|roles|tokens|auth\/lockouts)/, 'users'],
     [/^\/calls/, 'calls'],
     [/^\/recordings/, 'recordings'],
+    [/^\/(phones|phone-templates|provisioning)(\/|$)/, 'provisioning'],
   ];
   const hit = table.find(([re]) => re.test(path));
   if (!hit) throw new Error(`the matrix does not know ${method.toUpperCase()} ${path}: add it`);
   // The backup holds every secret: downloading it is a write-level right.
-  return `${path === '/backup' ? 'write' : level}:${hit[1]}`;
+  // So is a phone file's preview: it holds the phone's SIP and admin passwords.
+  return `${path === '/backup' || /^\/phones\/\{[^}]+\}\/files\/\{[^}]+\}$/.test(path) ? 'write' : level}:${hit[1]}`;
 }
 
 const ROLES: Record<string, Record<string, string>> = {

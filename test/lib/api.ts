@@ -136,7 +136,7 @@ export function sessionOf(res: ApiResponse): { cookie: string; csrf: string } {
 /** An admin API token with every section the admin has. */
 export async function adminToken(session: ApiClient, name = 'test'): Promise<ApiClient> {
   const all = Object.fromEntries(
-    ['extensions', 'trunks', 'routing', 'groups', 'ivr', 'phonebook', 'switches', 'services', 'cdr', 'calls', 'crm', 'system', 'users', 'audit'].map((s) => [s, 'write']),
+    ['extensions', 'trunks', 'routing', 'groups', 'ivr', 'phonebook', 'switches', 'services', 'provisioning', 'cdr', 'calls', 'crm', 'system', 'users', 'audit'].map((s) => [s, 'write']),
   );
   const r = await session.post('/tokens', { name, scopes: all });
   if (r.status !== 201) throw new Error(`token creation failed: ${r.status} ${r.text}`);
@@ -160,6 +160,9 @@ export async function startApiDaemon(env: Record<string, string> = {}): Promise<
     PBX_ASTERISK: 'none',
     PBX_HTTP_HOST: '127.0.0.1',
     PBX_HTTP_PORT: '0',
+    PBX_HTTPS_PORT: '0',
+    PBX_TFTP_PORT: '0',
+    PBX_TFTP_HOST: '127.0.0.1',
     PBX_LOG_LEVEL: process.env.PBX_TEST_LOG_LEVEL ?? 'silent',
     ...env,
   });
