@@ -25,6 +25,13 @@ const FeatureCodes = lazy(() => services().then((m) => ({ default: m.FeatureCode
 const MailSettings = lazy(() => services().then((m) => ({ default: m.MailSettings })));
 const ServiceSettings = lazy(() => services().then((m) => ({ default: m.ServiceSettings })));
 const Recordings = lazy(() => services().then((m) => ({ default: m.Recordings })));
+const Phones = lazy(() => import('./pages/Phones.tsx').then((m) => ({ default: m.Phones })));
+const ProvisioningSettings = lazy(() => import('./pages/Phones.tsx').then((m) => ({ default: m.ProvisioningSettings })));
+const PhoneWizard = lazy(() => import('./pages/PhonesEdit.tsx').then((m) => ({ default: m.PhoneWizard })));
+const PhonePage = lazy(() => import('./pages/PhonesEdit.tsx').then((m) => ({ default: m.PhonePage })));
+const PhoneRequests = lazy(() => import('./pages/PhonesLog.tsx').then((m) => ({ default: m.PhoneRequests })));
+const PhoneTemplates = lazy(() => import('./pages/PhonesTemplates.tsx').then((m) => ({ default: m.PhoneTemplates })));
+const PhoneTemplateEdit = lazy(() => import('./pages/PhonesTemplates.tsx').then((m) => ({ default: m.PhoneTemplateEdit })));
 import { Audit, AuditEntry } from './pages/Audit.tsx';
 import { Preview } from './pages/Preview.tsx';
 import { Backup } from './pages/Backup.tsx';
@@ -89,6 +96,22 @@ function page(pattern: string, params: Record<string, string>): ReactNode {
       return <ServiceSettings />;
     case '/recordings':
       return <Recordings />;
+    case '/phones':
+      return <Phones />;
+    case '/phones/new':
+      return <PhoneWizard />;
+    case '/phones/requests':
+      return <PhoneRequests />;
+    case '/phones/templates':
+      return <PhoneTemplates />;
+    case '/phones/templates/new':
+      return <PhoneTemplateEdit key="new" />;
+    case '/phones/templates/:name':
+      return <PhoneTemplateEdit key={params.name} name={params.name!} />;
+    case '/phones/settings':
+      return <ProvisioningSettings />;
+    case '/phones/:mac':
+      return <PhonePage key={params.mac} mac={params.mac!} />;
   }
   if (col && pattern === `/${col.path}`) return <CollectionList key={col.path} collection={col.path} />;
   if (col && pattern === `/${col.path}/new`) return <CollectionEdit key={`${col.path}/new`} collection={col.path} />;

@@ -15,6 +15,7 @@ export const SECTIONS = [
   'phonebook',
   'switches',
   'services',
+  'provisioning',
   'cdr',
   'recordings',
   'privacy',
