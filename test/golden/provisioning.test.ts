@@ -6,17 +6,12 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync, readdirSync, mkdirSync, existsSync, statSync } from 'node:fs';
 import { join, dirname, relative } from 'node:path';
-import { parse } from 'yaml';
-import { parseConfig } from '../../src/domain/rules.ts';
 import { PROFILES } from '../../src/provisioning/vendors/index.ts';
 import { phoneFileList, renderCommonFile, renderPhoneFile } from '../../src/provisioning/render.ts';
-import type { ServerInfo } from '../../src/provisioning/context.ts';
 import { xmlProblem } from '../../src/lib/xml.ts';
+import { GOLDEN_DIR as here, GOLDEN_SERVER, goldenConfig } from '../lib/provisioning-golden.ts';
 
-const here = join(import.meta.dirname, 'provisioning');
-export const GOLDEN_SERVER: ServerInfo = { address: '192.0.2.10', scheme: 'http', httpPort: 8080, ldapPort: 389 };
-export const goldenModel = () => parseConfig(parse(readFileSync(join(here, 'model.yaml'), 'utf8')));
-const config = goldenModel();
+const config = goldenConfig();
 
 /** Expected path of a rendered file: <vendor>/<name as requested> ('/' in names become folders). */
 const rendered = new Map<string, { body: string; format: string }>();

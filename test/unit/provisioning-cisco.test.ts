@@ -3,38 +3,19 @@
 // Cisco phone (an SPA504G) and of the same phone as a CP-8841-3PCC read back as XML.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
-import { parse } from 'yaml';
-import { parseConfig } from '../../src/domain/rules.ts';
 import type { PbxConfig } from '../../src/domain/model.ts';
 import { cisco, ciscoDstRule, ciscoIs3pcc } from '../../src/provisioning/vendors/cisco.ts';
-import { chooseTemplates, phoneContext, type ServerInfo } from '../../src/provisioning/context.ts';
-import { renderCommonFile, renderPhoneFile } from '../../src/provisioning/render.ts';
+import { renderCommonFile } from '../../src/provisioning/render.ts';
 import { timezoneInfo } from '../../src/provisioning/timezone.ts';
 import { parseXml, xmlProblem } from '../../src/lib/xml.ts';
 import { cisco as client, flatProfile } from '../lib/phones/cisco.ts';
+import { GOLDEN_SERVER, goldenConfig, goldenVariant, goldenView, renderGolden } from '../lib/provisioning-golden.ts';
 
-const SERVER: ServerInfo = { address: '192.0.2.10', scheme: 'http', httpPort: 8080, ldapPort: 389 };
-const goldenInput = () => parse(readFileSync('test/golden/provisioning/model.yaml', 'utf8')) as Record<string, any>;
-const golden = parseConfig(goldenInput());
+const golden = goldenConfig();
 const MAC = '0002fdaabb06';
-const phoneOf = (config: PbxConfig) => config.phones.find((p) => p.vendor === 'cisco')!;
-
-function variant(change: (input: Record<string, any>, phone: Record<string, any>) => void): PbxConfig {
-  const input = goldenInput();
-  change(input, input.phones.find((p: { vendor: string }) => p.vendor === 'cisco'));
-  return parseConfig(input);
-}
-function render(config: PbxConfig, file: string) {
-  const r = renderPhoneFile(config, cisco, phoneOf(config), file, SERVER)!;
-  assert.equal(xmlProblem(r.body), undefined, `${r.name} is well-formed`);
-  return r;
-}
-function viewOf(config: PbxConfig) {
-  const phone = phoneOf(config);
-  const ctx = phoneContext(config, phone, cisco, SERVER, chooseTemplates(config, cisco, phone.model));
-  return cisco.view(ctx) as Record<string, any>;
-}
+const variant = (change: Parameters<typeof goldenVariant>[1]) => goldenVariant('cisco', change);
+const render = (config: PbxConfig, file: string) => renderGolden(config, 'cisco', file);
+const viewOf = (config: PbxConfig) => goldenView(config, 'cisco');
 
 test('identify: every user agent of the reference, and nothing of other vendors', () => {
   assert.deepEqual(cisco.identify('Cisco/SPA508G-7.4.4 (0002FDFF2103)(CBT141400UK)'), { model: 'SPA508G', mac: '0002fdff2103' });
@@ -229,13 +210,13 @@ test('bootstrap files: Profile_Rule_B at the box\'s $MA.xml, no phone data', () 
   for (const name of ['spa504G.cfg', '7841-3PCC.xml']) {
     const m = cisco.match(name)!;
     assert.equal(m.kind, 'common');
-    const r = renderCommonFile(golden, cisco, m.file, name, SERVER, m.kind === 'common' ? m.model : undefined)!;
+    const r = renderCommonFile(golden, cisco, m.file, name, GOLDEN_SERVER, m.kind === 'common' ? m.model : undefined)!;
     assert.equal(xmlProblem(r.body), undefined);
     const fp = flatProfile(r.body);
     assert.equal(fp.get('Profile_Rule_B'), 'http://192.0.2.10:8080/provisioning/$MA.xml', name);
     assert.equal(fp.get('Resync_On_Reset'), 'Yes');
     for (const secret of ['fabio', 'Tx3-hZm7Pw5v', 'Ad7-mQw3Zx4k', MAC]) assert.ok(!r.body.includes(secret), `${name}: ${secret}`);
   }
-  const https = renderCommonFile(golden, cisco, 'bootstrap-spa', 'spa504g.cfg', { ...SERVER, scheme: 'https', httpPort: 8443 }, 'SPA504G')!;
+  const https = renderCommonFile(golden, cisco, 'bootstrap-spa', 'spa504g.cfg', { ...GOLDEN_SERVER, scheme: 'https', httpPort: 8443 }, 'SPA504G')!;
   assert.equal(flatProfile(https.body).get('Profile_Rule_B'), 'https://192.0.2.10:8443/provisioning/$MA.xml');
 });

@@ -2,30 +2,22 @@
 // the sysConf file rendered for the golden model's X4U, parsed back and checked value by value.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
-import { parse } from 'yaml';
-import { parseConfig } from '../../src/domain/rules.ts';
-import type { PbxConfig, Phone } from '../../src/domain/model.ts';
-import { chooseTemplates, phoneContext, type ServerInfo } from '../../src/provisioning/context.ts';
-import { renderCommonFile, renderPhoneFile } from '../../src/provisioning/render.ts';
+import type { PbxConfig } from '../../src/domain/model.ts';
+import { renderCommonFile } from '../../src/provisioning/render.ts';
 import { timezoneInfo } from '../../src/provisioning/timezone.ts';
 import { fanvil, fanvilKeyPages, fanvilServer, fanvilTime } from '../../src/provisioning/vendors/fanvil.ts';
 import { parseXml } from '../../src/lib/xml.ts';
 import { fanvil as fanvilClient } from '../lib/phones/fanvil.ts';
+import { GOLDEN_SERVER, goldenConfig, goldenContext, goldenPhone, renderGolden } from '../lib/provisioning-golden.ts';
 
-const golden = () => parseConfig(parse(readFileSync('test/golden/provisioning/model.yaml', 'utf8')));
-const SERVER: ServerInfo = { address: '192.0.2.10', scheme: 'http', httpPort: 8080, ldapPort: 389 };
 const X4U_MAC = '0c383eaabb07';
 
 type Node = Record<string, unknown>;
 const list = (x: unknown): Node[] => (x === undefined ? [] : Array.isArray(x) ? (x as Node[]) : [x as Node]);
-const phoneOf = (config: PbxConfig): Phone => config.phones.find((p) => p.mac === X4U_MAC)!;
-const render = (config: PbxConfig, file: string) => renderPhoneFile(config, fanvil, phoneOf(config), file, SERVER)!.body;
+const phoneOf = (config: PbxConfig) => goldenPhone(config, 'fanvil', X4U_MAC);
+const render = (config: PbxConfig, file: string) => renderGolden(config, 'fanvil', file, X4U_MAC).body;
 const sysConf = (config: PbxConfig) => (parseXml(render(config, 'device')) as { sysConf: Node }).sysConf;
-const ctxOf = (config: PbxConfig) => {
-  const phone = phoneOf(config);
-  return phoneContext(config, phone, fanvil, SERVER, chooseTemplates(config, fanvil, phone.model));
-};
+const ctxOf = (config: PbxConfig) => goldenContext(config, 'fanvil', X4U_MAC);
 
 test('identify: every User-Agent of the reference, MAC normalised', () => {
   assert.deepEqual(fanvil.identify('Fanvil X4 2.10.2.6887 0c383e07e16c'), { model: 'X4', mac: '0c383e07e16c' });
@@ -54,7 +46,7 @@ test('match: <mac>.cfg and the phonebook by lowercase MAC; the common files the 
 });
 
 test('view: key codes, pages, transport, language, provisioning server', () => {
-  const config = golden();
+  const config = goldenConfig();
   const ctx = ctxOf(config);
   const v = fanvil.view(ctx);
   assert.deepEqual(v.sidePages, [
@@ -114,7 +106,7 @@ test('time zone: quarter hours, names, DST rule with -1 for the last week', () =
 });
 
 test('the X4U settings file: account, server, keys, directory, time, administration', () => {
-  const c = sysConf(golden());
+  const c = sysConf(goldenConfig());
   assert.equal(c.Version, '2.0000000000');
   const sip = c.sip as Node;
   assert.equal(sip.NotifyReboot, '1');
@@ -188,14 +180,14 @@ test('the X4U settings file: account, server, keys, directory, time, administrat
 });
 
 test('the client description reads the account back from the served file', () => {
-  const body = render(golden(), 'device');
+  const body = render(goldenConfig(), 'device');
   assert.deepEqual(fanvilClient.parse(body), { account: 'giulia', password: 'Yb9-sKe4Gv6n', server: '192.0.2.10', port: '5060' });
   assert.equal(fanvilClient.mainFile('0C:38:3E:AA:BB:07'), '0c383eaabb07.cfg');
   assert.deepEqual(fanvil.identify(fanvilClient.userAgent(X4U_MAC)), { model: 'X4U', mac: X4U_MAC });
 });
 
 test('the phonebook: number, mobile and other columns', () => {
-  const xml = parseXml(render(golden(), 'phonebook')) as { PhoneBook: { DirectoryEntry: Node[] } };
+  const xml = parseXml(render(goldenConfig(), 'phonebook')) as { PhoneBook: { DirectoryEntry: Node[] } };
   const entries = xml.PhoneBook.DirectoryEntry;
   assert.equal(entries.length, 10);
   assert.deepEqual({ ...entries[0] }, { Name: 'Acme Spa', Telephone: '+390212345678', Mobile: '+393331234567', Other: '', Ring: 'Default', Group: '' });
@@ -203,7 +195,7 @@ test('the phonebook: number, mobile and other columns', () => {
 });
 
 test('directory and phonebook off, firmware, HTTP authentication, tcp, a zone without DST', () => {
-  const config = golden();
+  const config = goldenConfig();
   config.provisioning.ldap = false;
   config.provisioning.xmlPhonebook = false;
   config.provisioning.transport = 'tcp';
@@ -226,8 +218,8 @@ test('directory and phonebook off, firmware, HTTP authentication, tcp, a zone wi
 });
 
 test('the common file holds only where the box is', () => {
-  const config = golden();
-  const body = renderCommonFile(config, fanvil, 'common', 'F0V00X200000.cfg', SERVER, 'X210')!.body;
+  const config = goldenConfig();
+  const body = renderCommonFile(config, fanvil, 'common', 'F0V00X200000.cfg', GOLDEN_SERVER, 'X210')!.body;
   const c = (parseXml(body) as { sysConf: Node }).sysConf;
   assert.deepEqual({ ...(c.ap as Node) }, { FlashServerIP: 'http://192.0.2.10:8080', FlashFileName: 'provisioning/$mac.cfg', FlashProtocol: '4' });
   for (const secret of ['Yb9-sKe4Gv6n', 'Ad7-mQw3Zx3k', 'giulia', 'Password']) assert.ok(!body.includes(secret), secret);

@@ -2,28 +2,17 @@
 // its templates place, and the rendered files of the golden base read back as XML.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { parse } from 'yaml';
 import { parseConfig } from '../../src/domain/rules.ts';
 import type { PbxConfig } from '../../src/domain/model.ts';
 import { gigaset } from '../../src/provisioning/vendors/gigaset.ts';
-import { chooseTemplates, phoneContext, type ServerInfo } from '../../src/provisioning/context.ts';
-import { renderPhoneFile } from '../../src/provisioning/render.ts';
-import { parseXml, xmlProblem } from '../../src/lib/xml.ts';
+import { parseXml } from '../../src/lib/xml.ts';
 import { gigaset as client } from '../lib/phones/gigaset.ts';
+import { goldenConfig, goldenInput, goldenView, renderGolden } from '../lib/provisioning-golden.ts';
 
-const SERVER: ServerInfo = { address: '192.0.2.10', scheme: 'http', httpPort: 8080, ldapPort: 389 };
-const goldenInput = () => parse(readFileSync(join(import.meta.dirname, '../golden/provisioning/model.yaml'), 'utf8')) as Record<string, any>;
-const golden = parseConfig(goldenInput());
+const golden = goldenConfig();
 const MAC = '7c2f80aabb05';
-const phoneOf = (config: PbxConfig) => config.phones.find((p) => p.vendor === 'gigaset')!;
+const render = (config: PbxConfig, file: string) => renderGolden(config, 'gigaset', file);
 
-function render(config: PbxConfig, file: string) {
-  const r = renderPhoneFile(config, gigaset, phoneOf(config), file, SERVER)!;
-  assert.equal(xmlProblem(r.body), undefined, `${r.name} is well-formed`);
-  return r;
-}
 /** <param name value/> of the file, those inside <oper> too; no value is empty (Gigaset's warning). */
 function params(body: string): Map<string, string> {
   const out = new Map<string, string>();
@@ -76,8 +65,7 @@ test('view: transport code, time zones from Gigaset\'s list, tone scheme, PINs, 
   ph.vars = { toneScheme: 'Italy' };
   input.phoneTemplates = [{ name: 'nx70', vendor: 'gigaset', firmwareUrl: 'http://fw.example.com/Gigaset-Nx70-V2.65.0-build.8504c90.bin' }];
   const config = parseConfig(input);
-  const phone = phoneOf(config);
-  const v = gigaset.view(phoneContext(config, phone, gigaset, SERVER, chooseTemplates(config, gigaset, phone.model))) as Record<string, any>;
+  const v = goldenView(config, 'gigaset');
   assert.equal(v.transportCode, '2');
   assert.equal(v.timezoneName, 'America/Denver', 'not in Gigaset\'s list: the listed zone with the same offset');
   assert.equal(v.toneScheme, 'Italy');

@@ -3,39 +3,20 @@
 // (a GXP2170, config v2) and of the same phone as a GXP1628 (config v1) read back as XML.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
-import { parse } from 'yaml';
-import { parseConfig } from '../../src/domain/rules.ts';
 import type { PbxConfig } from '../../src/domain/model.ts';
 import { grandstream, grandstreamTimezone, grandstreamUsesV2 } from '../../src/provisioning/vendors/grandstream.ts';
-import { chooseTemplates, phoneContext, type ServerInfo } from '../../src/provisioning/context.ts';
-import { renderCommonFile, renderPhoneFile } from '../../src/provisioning/render.ts';
+import { renderCommonFile } from '../../src/provisioning/render.ts';
 import { timezoneInfo } from '../../src/provisioning/timezone.ts';
 import { parseXml, xmlProblem } from '../../src/lib/xml.ts';
 import { grandstream as client, grandstreamSettings } from '../lib/phones/grandstream.ts';
+import { GOLDEN_SERVER, goldenConfig, goldenVariant, goldenView, renderGolden } from '../lib/provisioning-golden.ts';
 
-const SERVER: ServerInfo = { address: '192.0.2.10', scheme: 'http', httpPort: 8080, ldapPort: 389 };
-const goldenInput = () => parse(readFileSync('test/golden/provisioning/model.yaml', 'utf8')) as Record<string, any>;
-const golden = parseConfig(goldenInput());
+const golden = goldenConfig();
 const MAC = 'c074adaabb03';
-const phoneOf = (config: PbxConfig) => config.phones.find((p) => p.vendor === 'grandstream')!;
-
 /** The golden model with the Grandstream phone (and anything else) changed. */
-function variant(change: (input: Record<string, any>, phone: Record<string, any>) => void): PbxConfig {
-  const input = goldenInput();
-  change(input, input.phones.find((p: { vendor: string }) => p.vendor === 'grandstream'));
-  return parseConfig(input);
-}
-function render(config: PbxConfig, file: string) {
-  const r = renderPhoneFile(config, grandstream, phoneOf(config), file, SERVER)!;
-  assert.equal(xmlProblem(r.body), undefined, `${r.name} is well-formed`);
-  return r;
-}
-function viewOf(config: PbxConfig) {
-  const phone = phoneOf(config);
-  const ctx = phoneContext(config, phone, grandstream, SERVER, chooseTemplates(config, grandstream, phone.model));
-  return grandstream.view(ctx) as Record<string, any>;
-}
+const variant = (change: Parameters<typeof goldenVariant>[1]) => goldenVariant('grandstream', change);
+const render = (config: PbxConfig, file: string) => renderGolden(config, 'grandstream', file);
+const viewOf = (config: PbxConfig) => goldenView(config, 'grandstream');
 
 test('identify: every user agent of the reference, and nothing of other vendors', () => {
   assert.deepEqual(grandstream.identify('Grandstream Model HW GXP1628 SW 1.0.4.138 DevId c074ad2bd859'), { model: 'GXP1628', mac: 'c074ad2bd859' });
@@ -301,13 +282,13 @@ test('phonebook: the company directory as Grandstream AddressBook', () => {
 
 test('common file: box settings only, no phone data', () => {
   const m = grandstream.match('cfggxp2170.xml')!;
-  const r = renderCommonFile(golden, grandstream, m.file, 'cfggxp2170.xml', SERVER, m.kind === 'common' ? m.model : undefined)!;
+  const r = renderCommonFile(golden, grandstream, m.file, 'cfggxp2170.xml', GOLDEN_SERVER, m.kind === 'common' ? m.model : undefined)!;
   assert.equal(xmlProblem(r.body), undefined);
   const s = grandstreamSettings(r.body);
   assert.equal(s.get('P237'), '192.0.2.10:8080/provisioning');
   assert.equal(s.get('P212'), '1');
   for (const secret of ['carla', 'Mv8-tGp3Ke7q', 'Ad7-mQw3Zx7k', MAC]) assert.ok(!r.body.includes(secret), secret);
-  const https = renderCommonFile(golden, grandstream, 'common', 'cfg.xml', { ...SERVER, scheme: 'https', httpPort: 8443 })!;
+  const https = renderCommonFile(golden, grandstream, 'common', 'cfg.xml', { ...GOLDEN_SERVER, scheme: 'https', httpPort: 8443 })!;
   assert.equal(grandstreamSettings(https.body).get('P212'), '2');
   assert.equal(grandstreamSettings(https.body).get('P237'), '192.0.2.10:8443/provisioning');
 });

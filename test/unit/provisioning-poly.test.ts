@@ -2,28 +2,18 @@
 // place, and the rendered files of the golden Poly phone read back as XML.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { parse } from 'yaml';
 import { parseConfig } from '../../src/domain/rules.ts';
 import type { PbxConfig } from '../../src/domain/model.ts';
 import { poly } from '../../src/provisioning/vendors/poly.ts';
-import { chooseTemplates, phoneContext, type ServerInfo } from '../../src/provisioning/context.ts';
-import { renderCommonFile, renderPhoneFile } from '../../src/provisioning/render.ts';
+import { renderCommonFile } from '../../src/provisioning/render.ts';
 import { parseXml, xmlProblem } from '../../src/lib/xml.ts';
 import { poly as client } from '../lib/phones/poly.ts';
+import { GOLDEN_SERVER, goldenConfig, goldenInput, goldenView, renderGolden } from '../lib/provisioning-golden.ts';
 
-const SERVER: ServerInfo = { address: '192.0.2.10', scheme: 'http', httpPort: 8080, ldapPort: 389 };
-const goldenInput = () => parse(readFileSync(join(import.meta.dirname, '../golden/provisioning/model.yaml'), 'utf8')) as Record<string, any>;
-const golden = parseConfig(goldenInput());
+const golden = goldenConfig();
 const MAC = '0004f2aabb04';
-const phoneOf = (config: PbxConfig) => config.phones.find((p) => p.vendor === 'poly')!;
+const render = (config: PbxConfig, file: string) => renderGolden(config, 'poly', file);
 
-function render(config: PbxConfig, file: string) {
-  const r = renderPhoneFile(config, poly, phoneOf(config), file, SERVER)!;
-  assert.equal(xmlProblem(r.body), undefined, `${r.name} is well-formed`);
-  return r;
-}
 /** Every attribute of the file (Poly parameters are attributes of any element). */
 function attributes(body: string): Map<string, string> {
   const out = new Map<string, string>();
@@ -80,8 +70,7 @@ test('view: transport, language, resource list, line keys, polling, DST', () => 
   input.phones = input.phones.filter((p: any) => p.vendor !== 'gigaset');
   ph.keys = [{ type: 'line', line: 1 }, { type: 'line', line: 1 }, { type: 'line', line: 2 }, { type: 'blf', extension: '203' }, { type: 'park', slot: '701' }, { type: 'switch', switch: 'night' }, { type: 'dnd', line: 2 }, { type: 'speedDial', number: '0612345678', label: 'Rossi' }];
   const config = parseConfig(input);
-  const phone = phoneOf(config);
-  const v = poly.view(phoneContext(config, phone, poly, SERVER, chooseTemplates(config, poly, phone.model))) as Record<string, any>;
+  const v = goldenView(config, 'poly');
   assert.equal(v.transportName, 'TCPOnly');
   assert.equal(v.languageName, 'English_United_States');
   assert.deepEqual(v.attendants.map((a: any) => a.address), ['203', '701', '*61', '*76201']);
@@ -175,7 +164,7 @@ test('golden phone: account, server, password, BLF keys, LDAP, time, master file
   assert.ok(dir.some((i) => i.ln === 'Rossi & Figli' && i.fn === 'Mario' && i.ct === '0612345678' && i.sd === ''));
   assert.equal(new Set(dir.map((i) => i.ct)).size, dir.length, 'unique contact numbers');
 
-  const c = renderCommonFile(golden, poly, 'default-master', '000000000000.cfg', SERVER)!;
+  const c = renderCommonFile(golden, poly, 'default-master', '000000000000.cfg', GOLDEN_SERVER)!;
   assert.equal(xmlProblem(c.body), undefined);
   assert.equal(attributes(c.body).get('CONFIG_FILES'), '[PHONE_MAC_ADDRESS]-user.cfg');
 });

@@ -4,12 +4,11 @@
 // (whatever of them exist) serving the golden model's phones exactly as previewed.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import express from 'express';
-import { parse } from 'yaml';
 import { openDatabase } from '../../src/store/db.ts';
 import { ProvisioningLog } from '../../src/store/provisioning-log.ts';
 import { ProvisioningService, type FileRequest } from '../../src/provisioning/service.ts';
@@ -21,6 +20,7 @@ import { parseConfig } from '../../src/domain/rules.ts';
 import type { PbxConfig } from '../../src/domain/model.ts';
 import { NotFoundError } from '../../src/domain/errors.ts';
 import { normalizeMac, type Vendor } from '../../src/domain/phones.ts';
+import { goldenConfig } from '../lib/provisioning-golden.ts';
 
 const calls = { match: 0 };
 
@@ -531,7 +531,7 @@ test('HTTP router: GET/HEAD only, Basic auth, headers, no listings', async () =>
 // over HTTP (with the phone's credentials) exactly as the preview shows it, and over TFTP
 // unless the phone needs HTTP authentication; every common file example is served.
 test('real vendor profiles: the golden phones get their files as previewed', (t) => {
-  const config = parseConfig(parse(readFileSync(join(import.meta.dirname, '../golden/provisioning/model.yaml'), 'utf8')));
+  const config = goldenConfig();
   const s = setup({ config, profiles: PROFILES });
   try {
     const server = { address: '192.0.2.10', scheme: 'http' as const, httpPort: 8080 };

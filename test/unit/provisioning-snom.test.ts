@@ -2,28 +2,18 @@
 // place, and the rendered files of the golden Snom phone read back as XML.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { parse } from 'yaml';
 import { parseConfig } from '../../src/domain/rules.ts';
 import type { PbxConfig } from '../../src/domain/model.ts';
 import { snom } from '../../src/provisioning/vendors/snom.ts';
-import { chooseTemplates, phoneContext, type ServerInfo } from '../../src/provisioning/context.ts';
-import { renderCommonFile, renderPhoneFile } from '../../src/provisioning/render.ts';
+import { renderCommonFile } from '../../src/provisioning/render.ts';
 import { parseXml, xmlProblem } from '../../src/lib/xml.ts';
 import { snom as client } from '../lib/phones/snom.ts';
+import { GOLDEN_SERVER, goldenConfig, goldenInput, goldenView, renderGolden } from '../lib/provisioning-golden.ts';
 
-const SERVER: ServerInfo = { address: '192.0.2.10', scheme: 'http', httpPort: 8080, ldapPort: 389 };
-const goldenInput = () => parse(readFileSync(join(import.meta.dirname, '../golden/provisioning/model.yaml'), 'utf8')) as Record<string, any>;
-const golden = parseConfig(goldenInput());
+const golden = goldenConfig();
 const MAC = '000413aabb02';
-const phoneOf = (config: PbxConfig) => config.phones.find((p) => p.vendor === 'snom')!;
+const render = (config: PbxConfig, file: string) => renderGolden(config, 'snom', file);
 
-function render(config: PbxConfig, file: string) {
-  const r = renderPhoneFile(config, snom, phoneOf(config), file, SERVER)!;
-  assert.equal(xmlProblem(r.body), undefined, `${r.name} is well-formed`);
-  return r;
-}
 /** The phone settings as name → value, an idx-ed setting as name[idx]. */
 function phoneSettings(body: string): Map<string, string> {
   const ps = (parseXml(body).settings as any)['phone-settings'] as Record<string, unknown>;
@@ -76,9 +66,7 @@ test('view: key codes, transport, language, time zone, HTTP credentials', () => 
   delete ph.httpAuth;
   ph.keys = [{ type: 'line', line: 1 }, { type: 'blf', extension: '203' }, { type: 'park', slot: '701' }, { type: 'switch', switch: 'night' }, { type: 'dnd' }, { type: 'speedDial', number: '0612345678', label: 'Rossi' }];
   const config = parseConfig(input);
-  const phone = phoneOf(config);
-  const ctx = phoneContext(config, phone, snom, SERVER, chooseTemplates(config, snom, phone.model));
-  const v = snom.view(ctx) as Record<string, any>;
+  const v = goldenView(config, 'snom');
   assert.deepEqual(v.keys.map((k: any) => k.fkeyValue), ['line', 'blf 203|**', 'blf 701', 'blf *61', 'blf *76202', 'speed 0612345678']);
   assert.equal(v.languageName, 'English');
   assert.equal(v.timezoneCode, 'USA-5');
@@ -107,9 +95,7 @@ test('time zones: the country and offset Snom lists, or one with the same offset
   const tz = (name: string) => {
     const input = goldenInput();
     input.system.timezone = name;
-    const config = parseConfig(input);
-    const phone = phoneOf(config);
-    return (snom.view(phoneContext(config, phone, snom, SERVER, chooseTemplates(config, snom, phone.model))) as any).timezoneCode;
+    return goldenView(parseConfig(input), 'snom').timezoneCode;
   };
   assert.equal(tz('Europe/Rome'), 'ITA+1');
   assert.equal(tz('Europe/Berlin'), 'GER+1');
@@ -162,7 +148,7 @@ test('golden phone: settings, keys, LDAP, container and phonebook', () => {
   assert.equal(tb.item.find((i: any) => i.number === '201')['@_type'], 'colleagues');
   assert.equal(new Set(tb.item.map((i: any) => i['@_index'])).size, tb.item.length, 'unique indexes');
 
-  const g = renderCommonFile(golden, snom, 'general', 'snomD715.htm', SERVER, 'D715')!;
+  const g = renderCommonFile(golden, snom, 'general', 'snomD715.htm', GOLDEN_SERVER, 'D715')!;
   assert.equal(xmlProblem(g.body), undefined);
   assert.doesNotMatch(g.body, /bruno|Hj5|000413/i, 'no phone data in the common file');
 });

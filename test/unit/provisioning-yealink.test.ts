@@ -2,29 +2,20 @@
 // the files rendered for the golden model's T46S, parsed back and checked value by value.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
-import { parse } from 'yaml';
-import { parseConfig } from '../../src/domain/rules.ts';
-import type { PbxConfig, Phone } from '../../src/domain/model.ts';
-import { chooseTemplates, phoneContext, type ServerInfo } from '../../src/provisioning/context.ts';
-import { renderCommonFile, renderPhoneFile } from '../../src/provisioning/render.ts';
+import type { PbxConfig } from '../../src/domain/model.ts';
+import { renderCommonFile } from '../../src/provisioning/render.ts';
 import { timezoneInfo } from '../../src/provisioning/timezone.ts';
 import { yealink, yealinkCommonFile, yealinkOffset, yealinkTime } from '../../src/provisioning/vendors/yealink.ts';
 import { parseXml } from '../../src/lib/xml.ts';
 import { parseYealinkCfg, yealink as yealinkClient } from '../lib/phones/yealink.ts';
+import { GOLDEN_SERVER, goldenConfig, goldenPhone, goldenView, renderGolden } from '../lib/provisioning-golden.ts';
 
-const golden = () => parseConfig(parse(readFileSync('test/golden/provisioning/model.yaml', 'utf8')));
-const SERVER: ServerInfo = { address: '192.0.2.10', scheme: 'http', httpPort: 8080, ldapPort: 389 };
 const T46S_MAC = '001565aabb01';
 
-const phoneOf = (config: PbxConfig, mac = T46S_MAC): Phone => config.phones.find((p) => p.mac === mac)!;
-const render = (config: PbxConfig, file: string, mac = T46S_MAC) => renderPhoneFile(config, yealink, phoneOf(config, mac), file, SERVER)!.body;
+const phoneOf = (config: PbxConfig, mac = T46S_MAC) => goldenPhone(config, 'yealink', mac);
+const render = (config: PbxConfig, file: string, mac = T46S_MAC) => renderGolden(config, 'yealink', file, mac).body;
 const cfg = (config: PbxConfig, mac = T46S_MAC) => parseYealinkCfg(render(config, 'device', mac));
-const viewOf = (config: PbxConfig, mac = T46S_MAC) => {
-  const phone = phoneOf(config, mac);
-  const ctx = phoneContext(config, phone, yealink, SERVER, chooseTemplates(config, yealink, phone.model));
-  return yealink.view(ctx);
-};
+const viewOf = (config: PbxConfig, mac = T46S_MAC) => goldenView(config, 'yealink', mac);
 
 test('identify: every User-Agent of the reference, MAC normalised', () => {
   assert.deepEqual(yealink.identify('Yealink SIP-T46G 28.72.0.1 00:15:65:4a:a9:37'), { model: 'T46G', mac: '0015654aa937' });
@@ -67,7 +58,7 @@ test('every common file example matches its own id, every phone file name matche
 });
 
 test('view: key types, transport, language, MWI, provisioning settings', () => {
-  const config = golden();
+  const config = goldenConfig();
   const v = viewOf(config);
   const keys = v.keys as { type: string; keyType: string }[];
   assert.deepEqual(
@@ -115,7 +106,7 @@ test('time zone: offsets, Yealink zone names with automatic DST, explicit rules 
 });
 
 test('the T46S settings file: account, server, keys, directory, time, administration', () => {
-  const body = render(golden(), 'device');
+  const body = render(goldenConfig(), 'device');
   assert.ok(body.startsWith('#!version:1.0.0.1\n'), 'the version line comes first');
   const c = parseYealinkCfg(body);
   const expect: Record<string, string> = {
@@ -177,13 +168,13 @@ test('the T46S settings file: account, server, keys, directory, time, administra
 });
 
 test('the boot file loads the settings file and resets what it no longer sets', () => {
-  const body = render(golden(), 'boot');
+  const body = render(goldenConfig(), 'boot');
   const lines = body.split('\n').filter((l) => l && !l.startsWith('# '));
   assert.deepEqual(lines, ['#!version:1.0.0.1', 'include:config "001565aabb01.cfg"', 'overwrite_mode = 1']);
 });
 
 test('the phonebook: every entry with all its numbers', () => {
-  const xml = parseXml(render(golden(), 'phonebook')) as { YealinkIPPhoneDirectory: { DirectoryEntry: { Name: string; Telephone: string | string[] }[] } };
+  const xml = parseXml(render(goldenConfig(), 'phonebook')) as { YealinkIPPhoneDirectory: { DirectoryEntry: { Name: string; Telephone: string | string[] }[] } };
   const entries = xml.YealinkIPPhoneDirectory.DirectoryEntry;
   assert.equal(entries.length, 10);
   assert.deepEqual(entries[0], { Name: 'Acme Spa', Telephone: ['+390212345678', '+393331234567'] });
@@ -192,7 +183,7 @@ test('the phonebook: every entry with all its numbers', () => {
 });
 
 test('directory off, phonebook off, firmware and HTTP authentication set', () => {
-  const config = golden();
+  const config = goldenConfig();
   config.provisioning.ldap = false;
   config.provisioning.xmlPhonebook = false;
   config.phoneTemplates.push({ name: 'yl-fw', description: '', vendor: 'yealink', models: ['T46S'], files: [], vars: {}, firmwareUrl: 'http://fw.example.com/T46S-66.86.0.15.rom' } as PbxConfig['phoneTemplates'][number]);
@@ -208,7 +199,7 @@ test('directory off, phonebook off, firmware and HTTP authentication set', () =>
 });
 
 test('a zone without a Yealink name gets explicit DST rules; tcp transport', () => {
-  const config = golden();
+  const config = goldenConfig();
   config.provisioning.transport = 'tcp';
   phoneOf(config).timezone = 'America/New_York';
   const c = cfg(config);
@@ -223,12 +214,12 @@ test('a zone without a Yealink name gets explicit DST rules; tcp transport', () 
 });
 
 test('the generic model gets the same files; the common file holds no phone data', () => {
-  const config = golden();
+  const config = goldenConfig();
   const c = cfg(config, '001565aabb08');
   assert.equal(c.get('account.1.user_name'), 'luca');
   assert.equal(c.get('lang.gui'), 'Italian', 'the system language');
   assert.equal(c.get('linekey.1.type'), '15', 'no keys configured: one line key per line');
-  const common = renderCommonFile(config, yealink, 'common', 'y000000000066.cfg', SERVER, 'T46S')!.body;
+  const common = renderCommonFile(config, yealink, 'common', 'y000000000066.cfg', GOLDEN_SERVER, 'T46S')!.body;
   assert.ok(common.startsWith('#!version:1.0.0.1\n'));
   assert.equal(parseYealinkCfg(common).get('static.auto_provision.server.url'), 'http://192.0.2.10:8080/provisioning/');
   for (const secret of ['Kq7-vLm2Xw9z', 'Ad7-mQw3Zx9k', 'alice', 'password']) assert.ok(!common.includes(secret), secret);
@@ -236,7 +227,7 @@ test('the generic model gets the same files; the common file holds no phone data
 
 test('the client description reads the account back from the served file', () => {
   assert.equal(yealinkClient.mainFile('00:15:65:AA:BB:01'), '001565aabb01.cfg');
-  const body = render(golden(), 'device');
+  const body = render(goldenConfig(), 'device');
   assert.deepEqual(yealinkClient.parse(body), { account: 'alice-desk', password: 'Kq7-vLm2Xw9z', server: '192.0.2.10', port: '5060' });
   assert.deepEqual(yealinkClient.requests('00:15:65:AA:BB:01'), ['001565aabb01.boot', '001565aabb01.cfg']);
   assert.deepEqual(yealink.identify(yealinkClient.userAgent(T46S_MAC)), { model: 'T46S', mac: T46S_MAC });

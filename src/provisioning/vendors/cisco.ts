@@ -4,11 +4,11 @@
 // $MA.xml; that per-phone file then writes Profile_Rule itself, so later fetches go straight
 // to $MA.xml. The two families differ in a few element names (Admin_Passwd / Admin_Password,
 // expansion-module keys); a model starting with CP- or ending in 3PCC is 3PCC.
-import { normalizeMac } from '../../domain/phones.ts';
 import type { CommonContext, DirectoryEntry, KeyContext, PhoneContext } from '../context.ts';
 import type { DstTransition, TimezoneInfo } from '../timezone.ts';
 import { loadTemplates } from '../templates/load.ts';
 import type { FileMatch, VendorModel, VendorProfile } from '../vendor.ts';
+import { builtInModel, hostPort, identified, phoneFile } from './common.ts';
 
 /** keys: line keys on the phone (SPA counts are Wazo's; 3PCC counts from the product range, unverified for 68xx/78xx). */
 const MODELS: readonly VendorModel[] = [
@@ -42,12 +42,6 @@ const MODELS: readonly VendorModel[] = [
 
 export function ciscoIs3pcc(model: string): boolean {
   return /^CP-/i.test(model) || /3PCC$/i.test(model);
-}
-
-const builtIn = (model: string) => MODELS.find((m) => m.name.toLowerCase() === model.toLowerCase());
-
-function hostPort(address: string, port: number): string {
-  return `${address.includes(':') ? `[${address}]` : address}:${port}`;
 }
 
 const LANGUAGE = { en: { selection: 'English', locale: 'en-US' }, it: { selection: 'Italian', locale: 'it-IT' } } as const;
@@ -92,7 +86,7 @@ const NUMBER_TYPE: Record<'en' | 'it', Record<DirectoryEntry['numbers'][number][
 
 function view(ctx: PhoneContext): Record<string, unknown> {
   const is3pcc = ciscoIs3pcc(ctx.model);
-  const lineKeys = builtIn(ctx.model)?.keys ?? ctx.keys.length;
+  const lineKeys = builtInModel(MODELS, ctx.model)?.keys ?? ctx.keys.length;
   const keys = ctx.keys.map((k) => {
     const onPhone = k.index <= lineKeys;
     const n = k.index - lineKeys - 1;
@@ -162,15 +156,9 @@ const MPP_UA = /^Cisco-CP-([0-9]{4})-3PCC\/(\S+) \(([\dA-Fa-f]{12})\)$/;
 
 function identify(userAgent: string): { model?: string; mac?: string } | undefined {
   let m = MPP_UA.exec(userAgent);
-  if (m) {
-    const mac = normalizeMac(m[3]!);
-    return { model: `CP-${m[1]}-3PCC`, ...(mac ? { mac } : {}) };
-  }
+  if (m) return identified(`CP-${m[1]}-3PCC`, m[3]);
   m = SPA_UA.exec(userAgent);
-  if (m) {
-    const mac = m[3] ? normalizeMac(m[3]) : undefined;
-    return { model: m[1]!, ...(mac ? { mac } : {}) };
-  }
+  if (m) return identified(m[1]!, m[3]);
   // Linksys puts the serial number, not the MAC, in the parentheses.
   m = LINKSYS_UA.exec(userAgent);
   if (m) return { model: m[1]!.replace(/-/g, '').toUpperCase() };
@@ -179,20 +167,14 @@ function identify(userAgent: string): { model?: string; mac?: string } | undefin
 
 function match(fileName: string): FileMatch | undefined {
   let m = /^([0-9a-f]{12})\.xml$/i.exec(fileName);
-  if (m) {
-    const mac = normalizeMac(m[1]!);
-    return mac ? { kind: 'phone', file: 'device', mac } : undefined;
-  }
+  if (m) return phoneFile('device', m[1]!);
   m = /^cisco\/([0-9a-f]{12})\/directory\.xml$/i.exec(fileName);
-  if (m) {
-    const mac = normalizeMac(m[1]!);
-    return mac ? { kind: 'phone', file: 'directory', mac } : undefined;
-  }
+  if (m) return phoneFile('directory', m[1]!);
   // spa$PSN.cfg, in whatever case the phone reports its PSN (spa504G.cfg, spa504g.cfg). A MAC-named spa file is no bootstrap.
   m = /^spa([a-z0-9]+)\.cfg$/i.exec(fileName);
   if (m && !/^[0-9a-f]{12}$/i.test(m[1]!)) {
     const model = `SPA${m[1]!.toUpperCase()}`;
-    return { kind: 'common', file: 'bootstrap-spa', model: builtIn(model)?.name ?? model };
+    return { kind: 'common', file: 'bootstrap-spa', model: builtInModel(MODELS, model)?.name ?? model };
   }
   m = /^(?:CP-)?([0-9]{4})-3PCC\.xml$/i.exec(fileName);
   if (m) return { kind: 'common', file: 'bootstrap-3pcc', model: `CP-${m[1]}-3PCC` };

@@ -2,11 +2,11 @@
 // asks for a model-specific common file, then <mac>.cfg (lowercase). The settings are the
 // <sysConf> XML of firmware 2.x (FusionPBX: 2.2.10 and newer; older firmware uses other tag
 // names and is not provisioned by these templates).
-import { normalizeMac } from '../../domain/phones.ts';
 import type { CommonContext, DirectoryEntry, KeyContext, PhoneContext, ServerContext } from '../context.ts';
 import { loadTemplates } from '../templates/load.ts';
 import type { DstTransition, TimezoneInfo } from '../timezone.ts';
 import type { FileMatch, VendorModel, VendorProfile } from '../vendor.ts';
+import { builtInModel, identified, phoneFile } from './common.ts';
 
 /**
  * Built-in models. The reference gives no key or account counts: accounts follow the lines
@@ -62,7 +62,6 @@ const TRANSPORT = { udp: '0', tcp: '1' } as const;
 /** <DefaultLanguage> of the sysConf format takes short codes (en, it); the numeric codes belong to the older format. */
 const LANGUAGE = { en: 'en', it: 'it' } as const;
 
-const modelInfo = (model: string) => MODELS.find((m) => m.name.toLowerCase() === model.toLowerCase());
 const layoutOf = (model: string) => LAYOUTS[model.split('-')[0]!.toUpperCase()];
 
 export interface FanvilKey {
@@ -175,26 +174,16 @@ const UA = /^Fanvil (?<model>[VHXWi][0-9]{1,3}[WSGVUCi]?[DV]?[0-9]?(-V[12])?(\s?
 function identify(userAgent: string): { model?: string; mac?: string } | undefined {
   const ua = userAgent.trim();
   const m = UA.exec(ua);
-  if (m) {
-    // "X6U Pro" as a model name: X6U-Pro.
-    const model = m.groups!.model!.replace(/\s+/g, '-').replace(/([^-])Pro$/, '$1-Pro');
-    const mac = normalizeMac(m.groups!.mac!);
-    return { model, ...(mac ? { mac } : {}) };
-  }
+  // "X6U Pro" as a model name: X6U-Pro.
+  if (m) return identified(m.groups!.model!.replace(/\s+/g, '-').replace(/([^-])Pro$/, '$1-Pro'), m.groups!.mac);
   return /^fanvil\b/i.test(ua) ? {} : undefined;
 }
 
 function match(fileName: string): FileMatch | undefined {
   let m = /^([0-9a-f]{12})\.cfg$/.exec(fileName);
-  if (m) {
-    const mac = normalizeMac(m[1]!);
-    return mac ? { kind: 'phone', file: 'device', mac } : undefined;
-  }
+  if (m) return phoneFile('device', m[1]!);
   m = /^([0-9a-f]{12})-phonebook\.xml$/.exec(fileName);
-  if (m) {
-    const mac = normalizeMac(m[1]!);
-    return mac ? { kind: 'phone', file: 'phonebook', mac } : undefined;
-  }
+  if (m) return phoneFile('phonebook', m[1]!);
   const model = COMMON_FILES[fileName];
   return model ? { kind: 'common', file: 'common', model } : undefined;
 }
@@ -205,7 +194,7 @@ function flashSchedule(minutes: number): { flashMode: string; flashInterval: str
 }
 
 function view(ctx: PhoneContext): Record<string, unknown> {
-  const accounts = modelInfo(ctx.model)?.accounts ?? 0;
+  const accounts = builtInModel(MODELS, ctx.model)?.accounts ?? 0;
   const spare: { index: number }[] = [];
   for (let i = ctx.lines.length + 1; i <= accounts; i++) spare.push({ index: i });
   const pages = fanvilKeyPages(ctx.model, ctx.keys);

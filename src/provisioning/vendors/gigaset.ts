@@ -13,10 +13,10 @@
 // lower case, following the source specific to the Nx70; match() accepts any case.
 // Gigaset's Maxwell desk phones (GigasetP82x.htm, Snom-style XML, §5.2) are not provisioned:
 // the reference has their file names but not their setting names.
-import { normalizeMac } from '../../domain/phones.ts';
 import type { DirectoryEntry, PhoneContext } from '../context.ts';
 import { loadTemplates } from '../templates/load.ts';
-import type { FileMatch, VendorProfile } from '../vendor.ts';
+import type { VendorProfile } from '../vendor.ts';
+import { identified, MAC_GROUP, phoneFile } from './common.ts';
 
 const XML = 'application/xml';
 
@@ -97,14 +97,8 @@ function entries(list: DirectoryEntry[]) {
 
 const directoryList = (list: ReturnType<typeof entries>) => ({ entries: list, total: String(list.length), first: list.length ? '1' : '0', last: String(list.length) });
 
-const MAC = '([0-9A-Fa-f]{12})';
-const CONFIG = new RegExp(`^${MAC}\\.xml$`);
-const DIRECTORY = new RegExp(`^${MAC}-directory\\.xml$`);
-
-function phone(file: string, raw: string): FileMatch | undefined {
-  const mac = normalizeMac(raw);
-  return mac === undefined ? undefined : { kind: 'phone', file, mac };
-}
+const CONFIG = new RegExp(`^${MAC_GROUP}\\.xml$`);
+const DIRECTORY = new RegExp(`^${MAC_GROUP}-directory\\.xml$`);
 
 export const gigaset: VendorProfile = {
   vendor: 'gigaset',
@@ -134,17 +128,15 @@ export const gigaset: VendorProfile = {
     const m = /^"?(?:Gigaset )?([\w\s]+)\/(?:\w{2,3}\.){3,4}\w{1,3}(?:\+[^;]+)?;([0-9A-F]{12})?(?:;Handset=\d+)?"?$/.exec(userAgent);
     if (!m) return undefined;
     // "N870 IP PRO" is the N870 of the built-in models.
-    const model = m[1]!.trim().split(/\s+/)[0]!;
-    const mac = m[2] !== undefined ? normalizeMac(m[2]) : undefined;
-    return mac !== undefined ? { model, mac } : { model };
+    return identified(m[1]!.trim().split(/\s+/)[0]!, m[2]);
   },
 
   match(fileName) {
     const name = fileName.split('?')[0]!;
     let m = CONFIG.exec(name);
-    if (m) return phone('config', m[1]!);
+    if (m) return phoneFile('config', m[1]!);
     m = DIRECTORY.exec(name);
-    if (m) return phone('directory', m[1]!);
+    if (m) return phoneFile('directory', m[1]!);
     return undefined;
   },
 

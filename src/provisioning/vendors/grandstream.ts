@@ -8,11 +8,11 @@
 //    family; a GXP21xx on older firmware needs an admin template from device.mustache (v1).
 // The binary cfg<mac> (and cfg<mac>.bin) is never served: the phone then asks for the XML.
 // cfg<model>.xml and cfg.xml answer with box-level settings only (where to fetch from, NOTIFY).
-import { normalizeMac } from '../../domain/phones.ts';
 import type { DirectoryEntry, KeyContext, LineContext, PhoneContext, CommonContext } from '../context.ts';
 import type { TimezoneInfo } from '../timezone.ts';
 import { loadTemplates } from '../templates/load.ts';
 import type { FileMatch, VendorModel, VendorProfile } from '../vendor.ts';
+import { builtInModel, hostPort, identified, phoneFile } from './common.ts';
 
 /**
  * keys: line keys + multi-purpose keys; extra.vpk: keys written as pks.vpk.N (v2), the rest as
@@ -46,8 +46,6 @@ export function grandstreamUsesV2(model: string): boolean {
   return /^(?:GXP21|GRP26)/i.test(model);
 }
 
-const builtIn = (model: string) => MODELS.find((m) => m.name.toLowerCase() === model.toLowerCase());
-
 /** P-values of account N in config v1. Account 1 has its own numbers; account N ≥ 2 uses P{N+2}xx (Wazo's layout). */
 function accountPValues(n: number): Record<string, string> {
   if (n === 1) {
@@ -62,10 +60,6 @@ function accountPValues(n: number): Record<string, string> {
 
 /** Accounts 5+ have no documented P-value block in config v1 (they are written in v2 only). */
 const V1_MAX_ACCOUNTS = 4;
-
-function hostPort(address: string, port: number): string {
-  return `${address.includes(':') ? `[${address}]` : address}:${port}`;
-}
 
 /** host/path without scheme and without a trailing slash, as Grandstream's server-path settings take it. */
 function withoutScheme(url: string): string {
@@ -170,7 +164,7 @@ function lineView(l: LineContext, ctx: PhoneContext) {
 
 function view(ctx: PhoneContext): Record<string, unknown> {
   const v2 = grandstreamUsesV2(ctx.model);
-  const model = builtIn(ctx.model);
+  const model = builtInModel(MODELS, ctx.model);
   const vpk = Number(model?.extra?.vpk ?? ctx.keys.length);
   const pbProtocol = ctx.phonebook ? protocolOf(ctx.phonebook.url) : undefined;
   // The phone appends phonebook.xml to this path: give it the folder of our phonebook file.
@@ -236,29 +230,21 @@ const UA = [/^Grandstream Model HW (\w+)(?:\s+V[^ ]+)? SW ([^ ]+) DevId ([^ ]+)/
 function identify(userAgent: string): { model?: string; mac?: string } | undefined {
   for (const re of UA) {
     const m = re.exec(userAgent);
-    if (!m) continue;
-    const mac = normalizeMac(m[3]!);
-    return { model: m[1]!, ...(mac ? { mac } : {}) };
+    if (m) return identified(m[1]!, m[3]);
   }
   return undefined;
 }
 
 function match(fileName: string): FileMatch | undefined {
   let m = /^cfg([0-9a-f]{12})\.xml$/i.exec(fileName);
-  if (m) {
-    const mac = normalizeMac(m[1]!);
-    return mac ? { kind: 'phone', file: 'device', mac } : undefined;
-  }
+  if (m) return phoneFile('device', m[1]!);
   // The phone adds "phonebook.xml" to the path it was given; tolerate the doubled slash of a path ending in "/".
   m = /^gs\/([0-9a-f]{12})\/\/?phonebook\.xml$/i.exec(fileName);
-  if (m) {
-    const mac = normalizeMac(m[1]!);
-    return mac ? { kind: 'phone', file: 'phonebook', mac } : undefined;
-  }
+  if (m) return phoneFile('phonebook', m[1]!);
   if (/^cfg\.xml$/i.test(fileName)) return { kind: 'common', file: 'common' };
   m = /^cfg([a-z][a-z0-9]*)\.xml$/i.exec(fileName);
   // A 12-hex stem is a MAC (an invalid one here), never a model.
-  if (m && !/^[0-9a-f]{12}$/i.test(m[1]!)) return { kind: 'common', file: 'common', model: builtIn(m[1]!)?.name ?? m[1]!.toUpperCase() };
+  if (m && !/^[0-9a-f]{12}$/i.test(m[1]!)) return { kind: 'common', file: 'common', model: builtInModel(MODELS, m[1]!)?.name ?? m[1]!.toUpperCase() };
   return undefined;
 }
 

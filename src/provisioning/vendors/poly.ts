@@ -10,10 +10,10 @@
 //                         own file and shows up as discovered
 // The user agent carries no MAC: it comes from the file name. Lower-case MACs in the names
 // the box writes (as Wazo does); any case is accepted (the docs allow either).
-import { normalizeMac } from '../../domain/phones.ts';
 import type { DirectoryEntry, KeyContext, PhoneContext } from '../context.ts';
 import { loadTemplates } from '../templates/load.ts';
-import type { FileMatch, VendorProfile } from '../vendor.ts';
+import type { VendorProfile } from '../vendor.ts';
+import { MAC_GROUP, phoneFile } from './common.ts';
 
 const XML = 'application/xml';
 
@@ -79,16 +79,10 @@ function contacts(keys: KeyContext[], entries: DirectoryEntry[]) {
   return out;
 }
 
-const MAC = '([0-9A-Fa-f]{12})';
-const MASTER = new RegExp(`^${MAC}\\.cfg$`);
-const USER = new RegExp(`^${MAC}-user\\.cfg$`);
-const DIRECTORY = new RegExp(`^${MAC}-directory\\.xml$`);
+const MASTER = new RegExp(`^${MAC_GROUP}\\.cfg$`);
+const USER = new RegExp(`^${MAC_GROUP}-user\\.cfg$`);
+const DIRECTORY = new RegExp(`^${MAC_GROUP}-directory\\.xml$`);
 const ZERO = '000000000000';
-
-function phone(file: string, raw: string): FileMatch | undefined {
-  const mac = normalizeMac(raw);
-  return mac === undefined ? undefined : { kind: 'phone', file, mac };
-}
 
 export const poly: VendorProfile = {
   vendor: 'poly',
@@ -139,12 +133,12 @@ export const poly: VendorProfile = {
   match(fileName) {
     const name = fileName.split('?')[0]!;
     let m = MASTER.exec(name);
-    if (m) return m[1] === ZERO ? { kind: 'common', file: 'default-master' } : phone('master', m[1]!);
+    if (m) return m[1] === ZERO ? { kind: 'common', file: 'default-master' } : phoneFile('master', m[1]!);
     // The all-zero user and directory files would be every phone's: there are none.
     m = USER.exec(name);
-    if (m) return phone('config', m[1]!);
+    if (m) return phoneFile('config', m[1]!);
     m = DIRECTORY.exec(name);
-    if (m) return phone('directory', m[1]!);
+    if (m) return phoneFile('directory', m[1]!);
     return undefined;
   },
 

@@ -9,10 +9,10 @@
 //                              in the container only while the XML phonebook is on
 // The settings persist setting_server as the directory URL, so every later fetch (timer or
 // check-sync NOTIFY) repeats the same sequence.
-import { normalizeMac } from '../../domain/phones.ts';
 import type { DirectoryEntry, KeyContext, PhoneContext } from '../context.ts';
 import { loadTemplates } from '../templates/load.ts';
-import type { FileMatch, VendorProfile } from '../vendor.ts';
+import type { VendorProfile } from '../vendor.ts';
+import { hostPort, identified, MAC_GROUP, phoneFile } from './common.ts';
 
 const XML = 'application/xml';
 
@@ -110,8 +110,6 @@ function fkeyValue(k: KeyContext): string {
   }
 }
 
-const hostPort = (address: string, port: number) => `${address.includes(':') ? `[${address}]` : address}:${port}`;
-
 /** One <item> per number: the local directory holds one number per entry; indexes must be unique. */
 function tbookItems(entries: DirectoryEntry[]) {
   const items: { index: number; name: string; firstName: string; lastName: string; company: string; number: string; type: string }[] = [];
@@ -121,19 +119,12 @@ function tbookItems(entries: DirectoryEntry[]) {
   return items;
 }
 
-const MAC = '([0-9A-Fa-f]{12})';
-const CONTAINER = new RegExp(`^snom([A-Za-z0-9._+-]+)-${MAC}\\.htm$`);
+const CONTAINER = new RegExp(`^snom([A-Za-z0-9._+-]+)-${MAC_GROUP}\\.htm$`);
 const GENERAL = /^snom([A-Za-z0-9._+-]+)\.htm$/;
-const SETTINGS = new RegExp(`^${MAC}\\.xml$`);
-const TBOOK = new RegExp(`^${MAC}-tbook\\.xml$`);
+const SETTINGS = new RegExp(`^${MAC_GROUP}\\.xml$`);
+const TBOOK = new RegExp(`^${MAC_GROUP}-tbook\\.xml$`);
 /** setting_server = http://box/provisioning/<anything>?mac={mac}: the phone's settings in one file. */
 const QUERY_MAC = /^[A-Za-z0-9._-]*\?(?:[^#]*&)?mac=([0-9A-Fa-f:.-]{12,17})(?:&[^#]*)?$/;
-
-function phone(file: string, raw: string, model?: string): FileMatch | undefined {
-  const mac = normalizeMac(raw);
-  if (mac === undefined) return undefined;
-  return model !== undefined ? { kind: 'phone', file, mac, model } : { kind: 'phone', file, mac };
-}
 
 export const snom: VendorProfile = {
   vendor: 'snom',
@@ -179,25 +170,23 @@ export const snom: VendorProfile = {
     if (!m) return undefined;
     // Older firmware sends no MAC; newer puts it (upper case) after the version fields.
     const rest = userAgent.slice(m.index + m[0].length);
-    const macMatch = /\s([0-9A-F]{12})(?=[\s;)]|$)/.exec(rest);
-    const mac = macMatch ? normalizeMac(macMatch[1]!) : undefined;
-    return mac !== undefined ? { model: m[1]!, mac } : { model: m[1]! };
+    return identified(m[1]!, /\s([0-9A-F]{12})(?=[\s;)]|$)/.exec(rest)?.[1]);
   },
 
   match(fileName) {
     const q = QUERY_MAC.exec(fileName);
-    if (q) return phone('settings', q[1]!);
+    if (q) return phoneFile('settings', q[1]!);
     const name = fileName.split('?')[0]!;
     let m = CONTAINER.exec(name);
-    if (m) return phone('container', m[2]!, m[1]!);
+    if (m) return phoneFile('container', m[2]!, m[1]!);
     m = GENERAL.exec(name);
     if (m) return { kind: 'common', file: 'general', model: m[1]! };
     // The container names <MAC>.xml in upper case; any case is accepted so that a hand-typed
     // setting_server of http://box/provisioning/{mac}.xml (lower case) works as well.
     m = SETTINGS.exec(name);
-    if (m) return phone('settings', m[1]!);
+    if (m) return phoneFile('settings', m[1]!);
     m = TBOOK.exec(name);
-    if (m) return phone('phonebook', m[1]!);
+    if (m) return phoneFile('phonebook', m[1]!);
     return undefined;
   },
 

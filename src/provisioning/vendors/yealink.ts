@@ -3,11 +3,11 @@
 // configured phone, so the model code of the old scheme (common y0000000000NN.cfg, then
 // <mac>.cfg) stops mattering. The common file is still served for older firmware and holds no
 // phone's data: only the provisioning URL.
-import { normalizeMac } from '../../domain/phones.ts';
 import type { KeyContext, PhoneContext } from '../context.ts';
 import { loadTemplates } from '../templates/load.ts';
 import type { TimezoneInfo } from '../timezone.ts';
 import type { FileMatch, VendorModel, VendorProfile } from '../vendor.ts';
+import { builtInModel, identified, phoneFile } from './common.ts';
 
 /**
  * Built-in models. `commonCode` is the NN of y0000000000NN.cfg (FusionPBX's table in the
@@ -49,7 +49,7 @@ for (const m of MODELS) {
 
 /** The model's common file name (y000000000066.cfg), or undefined for a generic model. */
 export function yealinkCommonFile(model: string): string | undefined {
-  const m = MODELS.find((x) => x.name.toLowerCase() === model.toLowerCase());
+  const m = builtInModel(MODELS, model);
   return m ? `y${String(m.extra!.commonCode).padStart(12, '0')}.cfg` : undefined;
 }
 
@@ -146,15 +146,9 @@ const UA_PATTERNS: readonly RegExp[] = [
 
 function match(fileName: string): FileMatch | undefined {
   let m = /^([0-9a-f]{12})\.(cfg|boot)$/.exec(fileName);
-  if (m) {
-    const mac = normalizeMac(m[1]!);
-    return mac ? { kind: 'phone', file: m[2] === 'cfg' ? 'device' : 'boot', mac } : undefined;
-  }
+  if (m) return phoneFile(m[2] === 'cfg' ? 'device' : 'boot', m[1]!);
   m = /^([0-9a-f]{12})-phonebook\.xml$/.exec(fileName);
-  if (m) {
-    const mac = normalizeMac(m[1]!);
-    return mac ? { kind: 'phone', file: 'phonebook', mac } : undefined;
-  }
+  if (m) return phoneFile('phonebook', m[1]!);
   // y0000000000NN.cfg: a model's common file. No phone asks for the all-zero one (that name is the common *boot* file's, not served).
   m = /^y(\d{12})\.cfg$/.exec(fileName);
   if (m) {
@@ -170,9 +164,8 @@ function identify(userAgent: string): { model?: string; mac?: string } | undefin
   const ua = userAgent.trim();
   for (const re of UA_PATTERNS) {
     const m = re.exec(ua);
-    if (!m) continue;
-    const mac = m[3]!.includes(':') ? normalizeMac(m[3]!) : undefined;
-    return { model: m[1]!, ...(mac ? { mac } : {}) };
+    // Old builds put no MAC in the third field.
+    if (m) return identified(m[1]!, m[3]!.includes(':') ? m[3] : undefined);
   }
   return /^yealink\b/i.test(ua) ? {} : undefined;
 }
