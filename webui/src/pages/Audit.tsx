@@ -2,14 +2,16 @@
 // back button keep them), paging goes to older entries by id. One entry shows its changes as
 // before/after diffs (secrets already masked by the API) and can be reverted when it changed
 // configuration objects the user may write.
-import { useEffect, useMemo, useState, type FormEvent } from 'react';
+import { useEffect, useState } from 'react';
 import { api, ApiError, errorText } from '../lib/api.ts';
 import { collections } from '../lib/collections.ts';
 import { useI18n, type Translate } from '../lib/i18n.tsx';
-import { Link, navigate, useLocation } from '../lib/router.tsx';
+import { Link, navigate } from '../lib/router.tsx';
 import { useSession } from '../lib/session.tsx';
 import { useFeedback } from '../components/feedback.tsx';
 import { ListTable } from '../components/lists.tsx';
+import { ErrorAlert } from '../components/load.tsx';
+import { FilterText, LogCount, LogFilterForm, LogPager, filterQueryString, filtersFromQuery as queryFilters, isoToLocal, localToIso, useLogPages } from '../components/logs.tsx';
 import { ValueDiff } from '../components/DiffView.tsx';
 import './admin.css';
 
@@ -47,37 +49,11 @@ export const PAGE_SIZE = 100;
 /** The API's largest page: the CSV export takes everything matching, up to this. */
 export const EXPORT_LIMIT = 10_000;
 
-/**
- * A datetime-local value ("2026-03-01T14:30", the browser's local time) as an ISO instant in
- * UTC ("2026-03-01T13:30:00.000Z" in Rome in winter). UTC on purpose: the log stores times as
- * UTC ISO strings and compares them as text, so an instant with another offset would be
- * compared wrongly. Undefined for an empty or invalid value.
- */
-export function localToIso(local: string): string | undefined {
-  if (!local) return undefined;
-  const m = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2}))?$/.exec(local);
-  if (!m) return undefined;
-  const d = new Date(Number(m[1]), Number(m[2]) - 1, Number(m[3]), Number(m[4]), Number(m[5]), Number(m[6] ?? 0));
-  return Number.isNaN(d.getTime()) ? undefined : d.toISOString();
-}
-
-/** An ISO instant (any offset) as a datetime-local value in the browser's time zone; '' if invalid. */
-export function isoToLocal(iso: string | undefined | null): string {
-  if (!iso) return '';
-  const d = new Date(iso);
-  if (Number.isNaN(d.getTime())) return '';
-  const p = (n: number) => String(n).padStart(2, '0');
-  return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())}T${p(d.getHours())}:${p(d.getMinutes())}`;
-}
+export { isoToLocal, localToIso };
 
 /** The API filters in a URL query (the page's own URL and the API's use the same names). */
 export function filtersFromQuery(q: URLSearchParams): AuditFilters {
-  const out: AuditFilters = {};
-  for (const k of FILTER_KEYS) {
-    const v = q.get(k)?.trim();
-    if (v) out[k] = v;
-  }
-  return out;
+  return queryFilters(FILTER_KEYS, q);
 }
 
 /** The form's inputs as API filters: text trimmed, empty left out, times converted to ISO. */
@@ -103,10 +79,7 @@ export function filtersToInputs(f: AuditFilters): FilterInputs {
 
 /** The query string for the filters (in FILTER_KEYS order) plus paging/export extras; no leading "?". */
 export function auditQueryString(f: AuditFilters, extra: Record<string, string | number | undefined> = {}): string {
-  const qs = new URLSearchParams();
-  for (const k of FILTER_KEYS) if (f[k]) qs.set(k, f[k]!);
-  for (const [k, v] of Object.entries(extra)) if (v !== undefined && v !== '') qs.set(k, String(v));
-  return qs.toString();
+  return filterQueryString(FILTER_KEYS, f, extra);
 }
 
 /** The CSV export of everything the filters match (not just the page shown). */
@@ -129,42 +102,8 @@ export function applyOutcome(apply: ApplyResult | undefined): 'ok' | 'pending' |
 
 export function Audit() {
   const { t, lang } = useI18n();
-  const { query } = useLocation();
-  const search = query.toString();
-  const filters = useMemo(() => filtersFromQuery(new URLSearchParams(search)), [search]);
-  const before = Number(new URLSearchParams(search).get('before')) || undefined;
-  const [inputs, setInputs] = useState<FilterInputs>(() => filtersToInputs(filters));
-  const [items, setItems] = useState<AuditItem[] | null>(null);
-  const [error, setError] = useState('');
-  const [reload, setReload] = useState(0);
-
-  // The URL is the state: back/forward or a clicked actor link refills the form.
-  useEffect(() => setInputs(filtersToInputs(filters)), [filters]);
-
-  useEffect(() => {
-    let live = true;
-    setItems(null);
-    api
-      .get<{ items: AuditItem[] }>('/audit', { ...filters, before, limit: PAGE_SIZE })
-      .then((r) => live && (setItems(r.items), setError('')))
-      .catch((e) => live && (setItems([]), setError(errorText(e))));
-    return () => {
-      live = false;
-    };
-  }, [filters, before, reload]);
-
-  const go = (f: AuditFilters, page?: number) => {
-    const qs = auditQueryString(f, { before: page });
-    navigate(`/audit${qs ? `?${qs}` : ''}`);
-  };
-  const submit = (e: FormEvent) => {
-    e.preventDefault();
-    go(inputsToFilters(inputs));
-  };
-  const set = (k: FilterKey, v: string) => setInputs((s) => ({ ...s, [k]: v }));
-  const active = Object.keys(filters).length > 0;
-  const lowest = items?.length ? Math.min(...items.map((i) => i.id)) : undefined;
-  const hasOlder = !!items && items.length >= PAGE_SIZE && lowest !== undefined;
+  const log = useLogPages<AuditItem, FilterKey>({ path: '/audit', route: '/audit', keys: FILTER_KEYS, pageSize: PAGE_SIZE, toInputs: filtersToInputs });
+  const { filters, inputs, setInput: set, items, error } = log;
   const seen = (k: 'actor' | 'action' | 'objectType') => [...new Set((items ?? []).map((i) => i[k]).filter((v): v is string => !!v))].sort();
   const link = (f: AuditFilters) => `/audit?${auditQueryString(f)}`;
 
@@ -173,7 +112,7 @@ export function Audit() {
       <div className="page-head">
         <h1 id="page-title">{t('nav.audit')}</h1>
         <div className="actions">
-          <button type="button" onClick={() => setReload((n) => n + 1)}>
+          <button type="button" onClick={log.reload}>
             {t('common.refresh')}
           </button>
           <a className="button" href={csvHref(filters)} download="audit.csv" data-testid="audit-csv">
@@ -182,43 +121,15 @@ export function Audit() {
         </div>
       </div>
       <p className="muted">{t('admin.audit.intro')}</p>
-      <form onSubmit={submit} role="search" aria-label={t('admin.audit.filters')}>
-        <fieldset className="audit-filters">
-          <legend>{t('admin.audit.filters')}</legend>
-          <FilterField id="audit-actor" label={t('admin.audit.actor')} value={inputs.actor} onChange={(v) => set('actor', v)} options={seen('actor')} />
-          <FilterField id="audit-action" label={t('admin.audit.action')} value={inputs.action} onChange={(v) => set('action', v)} options={seen('action')} />
-          <FilterField id="audit-objectType" label={t('admin.audit.objectType')} value={inputs.objectType} onChange={(v) => set('objectType', v)} options={seen('objectType')} />
-          <FilterField id="audit-objectKey" label={t('admin.audit.objectKey')} value={inputs.objectKey} onChange={(v) => set('objectKey', v)} />
-          <div className="field">
-            <label htmlFor="audit-from">{t('admin.audit.from')}</label>
-            <input id="audit-from" type="datetime-local" value={inputs.from} onChange={(e) => set('from', e.target.value)} />
-          </div>
-          <div className="field">
-            <label htmlFor="audit-to">{t('admin.audit.to')}</label>
-            <input id="audit-to" type="datetime-local" value={inputs.to} onChange={(e) => set('to', e.target.value)} />
-          </div>
-          <div className="actions">
-            <button type="submit" className="primary" data-testid="audit-filter">
-              {t('admin.audit.apply')}
-            </button>
-            {active ? (
-              <button type="button" onClick={() => go({})}>
-                {t('admin.audit.clear')}
-              </button>
-            ) : null}
-            <span className="muted small">{t('admin.audit.exactHint')}</span>
-          </div>
-        </fieldset>
-      </form>
-      {error ? (
-        <div className="form-error" role="alert">
-          {error}
-        </div>
-      ) : null}
-      <p className="muted" role="status">
-        {!items ? t('common.loading') : before ? t('admin.audit.countOlder', { n: items.length, id: before }) : t('admin.audit.count', { n: items.length })}
-      </p>
-      <ListTable className="list audit-table" testId="audit-table" columns={[t('admin.audit.time'), t('admin.audit.actor'), t('admin.audit.source'), t('admin.audit.action'), t('admin.audit.object'), t('admin.audit.summary')]} busy={!items} rows={error ? null : items} empty={active || before ? t('admin.audit.noMatch') : t('admin.audit.empty')}>
+      <LogFilterForm log={log} i18n="admin.audit" idPrefix="audit" className="audit-filters" testId="audit-filter" onApply={() => log.go(inputsToFilters(inputs))} hint={<span className="muted small">{t('admin.audit.exactHint')}</span>}>
+        <FilterText id="audit-actor" label={t('admin.audit.actor')} value={inputs.actor} onChange={(v) => set('actor', v)} options={seen('actor')} />
+        <FilterText id="audit-action" label={t('admin.audit.action')} value={inputs.action} onChange={(v) => set('action', v)} options={seen('action')} />
+        <FilterText id="audit-objectType" label={t('admin.audit.objectType')} value={inputs.objectType} onChange={(v) => set('objectType', v)} options={seen('objectType')} />
+        <FilterText id="audit-objectKey" label={t('admin.audit.objectKey')} value={inputs.objectKey} onChange={(v) => set('objectKey', v)} />
+      </LogFilterForm>
+      <ErrorAlert error={error} />
+      <LogCount log={log} i18n="admin.audit" />
+      <ListTable className="list audit-table" testId="audit-table" columns={[t('admin.audit.time'), t('admin.audit.actor'), t('admin.audit.source'), t('admin.audit.action'), t('admin.audit.object'), t('admin.audit.summary')]} busy={!items} rows={error ? null : items} empty={log.active || log.before ? t('admin.audit.noMatch') : t('admin.audit.empty')}>
         {items?.map((e) => (
           <tr key={e.id} data-testid={`audit-row-${e.id}`}>
             <td className="when">
@@ -249,33 +160,8 @@ export function Audit() {
           </tr>
         ))}
       </ListTable>
-      <nav className="pager" aria-label={t('list.pages')}>
-        {before ? (
-          <button type="button" onClick={() => go(filters)} data-testid="audit-newest">
-            {t('admin.audit.newest')}
-          </button>
-        ) : null}
-        <button type="button" disabled={!hasOlder} onClick={() => go(filters, lowest)} data-testid="audit-older">
-          {t('admin.audit.older')}
-        </button>
-      </nav>
+      <LogPager log={log} i18n="admin.audit" testId="audit" />
     </section>
-  );
-}
-
-function FilterField({ id, label, value, onChange, options }: { id: string; label: string; value: string; onChange(v: string): void; options?: string[] }) {
-  return (
-    <div className="field">
-      <label htmlFor={id}>{label}</label>
-      <input id={id} type="search" autoComplete="off" spellCheck={false} list={options?.length ? `${id}-list` : undefined} value={value} onChange={(e) => onChange(e.target.value)} />
-      {options?.length ? (
-        <datalist id={`${id}-list`}>
-          {options.map((o) => (
-            <option key={o} value={o} />
-          ))}
-        </datalist>
-      ) : null}
-    </div>
   );
 }
 

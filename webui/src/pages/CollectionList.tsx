@@ -1,13 +1,13 @@
 // The list of any model collection: server-side search, sort and paging (fast at 10,000
 // extensions), delete with the API's "used by" answer, and reordering where order matters.
-import { useEffect, useState } from 'react';
-import { api, ApiError, errorText, type ListResult } from '../lib/api.ts';
+import { api, ApiError, errorText } from '../lib/api.ts';
 import { describe, useCollection } from '../lib/collections.ts';
 import { useI18n } from '../lib/i18n.tsx';
-import { Link, navigate, useLocation } from '../lib/router.tsx';
+import { Link } from '../lib/router.tsx';
 import { useSession } from '../lib/session.tsx';
 import { useFeedback } from '../components/feedback.tsx';
-import { Pager } from '../components/lists.tsx';
+import { ListSearch, Pager, SortButton, useServerList } from '../components/lists.tsx';
+import { ErrorAlert } from '../components/load.tsx';
 import { humanize } from '../components/SchemaForm.tsx';
 import { hasWizard } from '../routes.ts';
 
@@ -18,58 +18,13 @@ export function CollectionList({ collection }: { collection: string }) {
   const { meta, error: metaError } = useCollection(collection);
   const { can } = useSession();
   const { toast, confirm } = useFeedback();
-  const { query } = useLocation();
-  const [q, setQ] = useState(query.get('q') ?? '');
-  const sort = query.get('sort') ?? '';
-  const offset = Number(query.get('offset') ?? 0);
-  const limit = Number(query.get('limit') ?? 50);
-  const [data, setData] = useState<ListResult | null>(null);
-  const [error, setError] = useState('');
-  const [reload, setReload] = useState(0);
+  const { q, setQ, qParam, sort, offset, limit, data, error, reload, setParams, sortBy } = useServerList(`/${collection}`, `/${collection}`);
   const writable = meta ? can(meta.section, 'write') : false;
-
-  const setParams = (p: Record<string, string | number | undefined>) => {
-    const next = new URLSearchParams(location.search);
-    for (const [k, v] of Object.entries(p)) if (v === undefined || v === '' || v === 0) next.delete(k);
-    else next.set(k, String(v));
-    const s = next.toString();
-    navigate(`/${collection}${s ? `?${s}` : ''}`, { replace: true });
-  };
-
-  // Search as you type, debounced; the URL keeps the state so back/forward and links work.
-  useEffect(() => {
-    const timer = setTimeout(() => {
-      if ((query.get('q') ?? '') !== q) setParams({ q, offset: undefined });
-    }, 250);
-    return () => clearTimeout(timer);
-  }, [q]);
-
-  const qParam = query.get('q') ?? '';
-  useEffect(() => {
-    let live = true;
-    api
-      .get<ListResult>(`/${collection}`, { q: qParam, sort, offset, limit })
-      .then((d) => {
-        if (!live) return;
-        // The last row of the last page went (deleted here or elsewhere): show the page before.
-        if (d.items.length === 0 && offset > 0 && d.total > 0) return setParams({ offset: Math.max(0, Math.floor((d.total - 1) / limit) * limit) });
-        setData(d);
-        setError('');
-      })
-      .catch((e) => live && setError(errorText(e)));
-    return () => {
-      live = false;
-    };
-  }, [collection, qParam, sort, offset, limit, reload]);
 
   if (!meta)
     return (
       <section className="page" aria-busy={!metaError}>
-        {metaError ? (
-          <div className="form-error" role="alert">
-            {metaError}
-          </div>
-        ) : null}
+        <ErrorAlert error={metaError} />
       </section>
     );
   const title = t(`nav.${collection}`);
@@ -80,7 +35,7 @@ export function CollectionList({ collection }: { collection: string }) {
     try {
       await api.del(`/${collection}/${encodeURIComponent(k)}`);
       toast(t('list.deleted', { what: k }));
-      setReload((r) => r + 1);
+      reload();
     } catch (err) {
       // 409: still referenced; the API names the referrers ("used by ...").
       toast(err instanceof ApiError && err.status === 409 ? t('list.inUse', { message: err.message }) : errorText(err), 'error');
@@ -89,12 +44,11 @@ export function CollectionList({ collection }: { collection: string }) {
   const move = async (k: string, position: number) => {
     try {
       await api.post(`/${collection}/${encodeURIComponent(k)}/move`, { position });
-      setReload((r) => r + 1);
+      reload();
     } catch (err) {
       toast(errorText(err), 'error');
     }
   };
-  const sortBy = (f: string) => setParams({ sort: sort === f ? `-${f}` : f, offset: undefined });
   return (
     <section className="page" aria-labelledby="page-title">
       <div className="page-head">
@@ -113,20 +67,8 @@ export function CollectionList({ collection }: { collection: string }) {
         ) : null}
       </div>
       {has(`intro.${collection}`) ? <p className="muted">{t(`intro.${collection}`)}</p> : null}
-      <div className="toolbar">
-        <label className="search">
-          <span className="sr-only">{t('list.search')}</span>
-          <input type="search" placeholder={t('list.searchIn', { fields: meta.search.map((f) => (has(`field.${f}`) ? t(`field.${f}`) : humanize(f))).join(', ') })} value={q} onChange={(e) => setQ(e.target.value)} />
-        </label>
-        <span className="muted" role="status">
-          {data ? t('list.count', { n: data.total }) : t('common.loading')}
-        </span>
-      </div>
-      {error ? (
-        <div className="form-error" role="alert">
-          {error}
-        </div>
-      ) : null}
+      <ListSearch value={q} onChange={setQ} placeholder={t('list.searchIn', { fields: meta.search.map((f) => (has(`field.${f}`) ? t(`field.${f}`) : humanize(f))).join(', ') })} total={data?.total} />
+      <ErrorAlert error={error} />
       <div className="table-wrap">
         <table className="list" data-testid={`list-${collection}`}>
           <thead>
@@ -134,10 +76,7 @@ export function CollectionList({ collection }: { collection: string }) {
               {meta.ordered ? <th scope="col">{t('list.order')}</th> : null}
               {columns.map((c) => (
                 <th key={c} scope="col" aria-sort={sort === c ? 'ascending' : sort === `-${c}` ? 'descending' : undefined}>
-                  <button type="button" className="sort" onClick={() => sortBy(c)}>
-                    {has(`field.${c}`) ? t(`field.${c}`) : humanize(c)}
-                    <span aria-hidden="true">{sort === c ? ' ▲' : sort === `-${c}` ? ' ▼' : ''}</span>
-                  </button>
+                  <SortButton field={c} sort={sort} onSort={sortBy} label={has(`field.${c}`) ? t(`field.${c}`) : humanize(c)} />
                 </th>
               ))}
               <th scope="col">{t('list.details')}</th>

@@ -3,14 +3,17 @@
 // configured (adopt them in one click), import and export as CSV/XLSX (all or nothing, every
 // bad row named), resync of every phone; and the provisioning settings.
 import { useEffect, useRef, useState, type ChangeEvent, type FormEvent, type ReactNode } from 'react';
-import { api, ApiError, errorText, request, type FieldError, type ListResult } from '../lib/api.ts';
+import { api, ApiError, errorText, request, type FieldError } from '../lib/api.ts';
 import { useI18n } from '../lib/i18n.tsx';
-import { Link, navigate, useLocation } from '../lib/router.tsx';
+import { Link } from '../lib/router.tsx';
 import { useSession } from '../lib/session.tsx';
 import { reportSaved, useFeedback, type WriteApply } from '../components/feedback.tsx';
-import { ListTable, Pager } from '../components/lists.tsx';
+import { ListSearch, ListTable, Pager, SortButton, useServerList } from '../components/lists.tsx';
+import { ErrorAlert, useLoad } from '../components/load.tsx';
 import { FormErrors, useFormSubmit } from '../components/ObjectForm.tsx';
-import { CopyButton, PhonesTabs, formatMac, useVendors, vendorLabel, when, type DiscoveredPhone, type NotifyResult, type Phone, type ProvisioningInfo } from './PhonesCommon.tsx';
+import { Field, aria } from '../components/Stepper.tsx';
+import { CheckField } from './wizard-parts.tsx';
+import { CopyButton, FormActions, PhonesTabs, formatMac, useVendors, vendorLabel, when, type DiscoveredPhone, type NotifyResult, type Phone, type ProvisioningInfo } from './PhonesCommon.tsx';
 
 const PAGE_SIZE = 50;
 export const XLSX_TYPE = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
@@ -21,45 +24,12 @@ export function Phones() {
   const { can } = useSession();
   const { toast, confirm } = useFeedback();
   const { vendors } = useVendors();
-  const { query } = useLocation();
   const writable = can('provisioning', 'write');
-  const [q, setQ] = useState(query.get('q') ?? '');
-  const qParam = query.get('q') ?? '';
-  const sort = query.get('sort') ?? '';
-  const offset = Number(query.get('offset') ?? 0) || 0;
-  const [data, setData] = useState<ListResult<Phone> | null>(null);
-  const [error, setError] = useState('');
-  const [reload, setReload] = useState(0);
+  const { q, setQ, qParam, sort, offset, data, error, reload, setParams, sortBy } = useServerList<Phone>('/phones', '/phones', { limit: PAGE_SIZE });
+  /** Imports so far: what they added may have been among the phones asking for files. */
+  const [imports, setImports] = useState(0);
   const [notifying, setNotifying] = useState(false);
   const [failed, setFailed] = useState<NotifyResult[]>([]);
-
-  const setParams = (p: Record<string, string | number | undefined>) => {
-    const next = new URLSearchParams(location.search);
-    for (const [k, v] of Object.entries(p)) if (v === undefined || v === '' || v === 0) next.delete(k);
-    else next.set(k, String(v));
-    const s = next.toString();
-    navigate(`/phones${s ? `?${s}` : ''}`, { replace: true });
-  };
-  useEffect(() => {
-    const timer = setTimeout(() => {
-      if (qParam !== q) setParams({ q, offset: undefined });
-    }, 250);
-    return () => clearTimeout(timer);
-  }, [q]);
-  useEffect(() => {
-    let live = true;
-    api
-      .get<ListResult<Phone>>('/phones', { q: qParam, sort, offset, limit: PAGE_SIZE })
-      .then((d) => {
-        if (!live) return;
-        setData(d);
-        setError('');
-      })
-      .catch((e) => live && setError(errorText(e)));
-    return () => {
-      live = false;
-    };
-  }, [qParam, sort, offset, reload]);
 
   const resyncAll = async () => {
     if (!(await confirm(t('phones.list.resyncAllConfirm'), { confirmLabel: t('phones.list.resyncAll') }))) return;
@@ -78,13 +48,7 @@ export function Phones() {
       setNotifying(false);
     }
   };
-  const sortBy = (f: string) => setParams({ sort: sort === f ? `-${f}` : f, offset: undefined });
-  const heading = (f: (typeof SORTABLE)[number]) => (
-    <button type="button" className="sort" onClick={() => sortBy(f)} aria-label={t('phones.list.sortBy', { what: t(`phones.field.${f}`) })}>
-      {t(`phones.field.${f}`)}
-      <span aria-hidden="true">{sort === f ? ' ▲' : sort === `-${f}` ? ' ▼' : ''}</span>
-    </button>
-  );
+  const heading = (f: (typeof SORTABLE)[number]) => <SortButton field={f} sort={sort} onSort={sortBy} label={t(`phones.field.${f}`)} ariaLabel={t('phones.list.sortBy', { what: t(`phones.field.${f}`) })} />;
 
   return (
     <section className="page" aria-labelledby="page-title" data-testid="phones-page">
@@ -125,22 +89,10 @@ export function Phones() {
           </ul>
         </div>
       ) : null}
-      <Discovered writable={writable} reload={reload} />
+      <Discovered writable={writable} reload={imports} />
       <h2>{t('phones.list.configured')}</h2>
-      <div className="toolbar">
-        <label className="search">
-          <span className="sr-only">{t('list.search')}</span>
-          <input type="search" placeholder={t('phones.list.searchPlaceholder')} value={q} onChange={(e) => setQ(e.target.value)} data-testid="phone-search" />
-        </label>
-        <span className="muted" role="status">
-          {data ? t('list.count', { n: data.total }) : t('common.loading')}
-        </span>
-      </div>
-      {error ? (
-        <div className="form-error" role="alert">
-          {error}
-        </div>
-      ) : null}
+      <ListSearch value={q} onChange={setQ} placeholder={t('phones.list.searchPlaceholder')} total={data?.total} testId="phone-search" />
+      <ErrorAlert error={error} />
       <ListTable testId="phones-table" caption={t('phones.list.configured')} columns={[heading('mac'), heading('vendor'), heading('model'), t('phones.field.lines'), heading('description')]} rows={data?.items} empty={qParam ? t('list.noMatch') : t('phones.list.empty')} loading={!data && !error}>
         {data?.items.map((p) => (
           <tr key={p.mac} data-testid={`phone-row-${p.mac}`}>
@@ -155,7 +107,7 @@ export function Phones() {
         ))}
       </ListTable>
       {data && data.total > PAGE_SIZE ? <Pager offset={offset} limit={PAGE_SIZE} total={data.total} onOffset={(o) => setParams({ offset: o })} /> : null}
-      {writable ? <ImportPanel onImported={() => setReload((n) => n + 1)} /> : null}
+      {writable ? <ImportPanel onImported={() => (reload(), setImports((n) => n + 1))} /> : null}
     </section>
   );
 }
@@ -165,55 +117,32 @@ export function Phones() {
 /** What installers type into the DHCP server (option 66) or the phone's web page. */
 export function InfoPanel({ round = 0 }: { round?: number }) {
   const { t } = useI18n();
-  const [info, setInfo] = useState<ProvisioningInfo | null>(null);
-  const [error, setError] = useState('');
-  useEffect(() => {
-    let live = true;
-    api.get<ProvisioningInfo>('/provisioning/info').then(
-      (i) => live && (setInfo(i), setError('')),
-      (e) => live && setError(errorText(e)),
-    );
-    return () => {
-      live = false;
-    };
-  }, [round]);
+  const { data: info, error } = useLoad(() => api.get<ProvisioningInfo>('/provisioning/info'), [round]);
+  /** A value to type somewhere, with its copy button. */
+  const fact = (k: 'option66' | 'httpUrl' | 'httpsUrl', value: string, testId: string, copyTestId?: string) => (
+    <>
+      <dt>{t(`phones.info.${k}`)}</dt>
+      <dd className="row">
+        <code className="mono" data-testid={testId}>
+          {value}
+        </code>
+        <CopyButton text={value} label={t('phones.info.copyWhat', { what: t(`phones.info.${k}`) })} testId={copyTestId} />
+      </dd>
+    </>
+  );
   return (
     <section className="phones-info" aria-labelledby="phones-info-title">
       <h2 id="phones-info-title">{t('phones.info.title')}</h2>
       {error ? (
-        <p className="field-error" role="alert">
-          {error}
-        </p>
+        <ErrorAlert error={error} inline />
       ) : !info ? (
         <p aria-busy="true">{t('common.loading')}</p>
       ) : (
         <>
           <dl className="facts">
-            <dt>{t('phones.info.option66')}</dt>
-            <dd className="row">
-              <code className="mono" data-testid="option66">
-                {info.option66}
-              </code>
-              <CopyButton text={info.option66} label={t('phones.info.copyWhat', { what: t('phones.info.option66') })} testId="option66-copy" />
-            </dd>
-            <dt>{t('phones.info.httpUrl')}</dt>
-            <dd className="row">
-              <code className="mono" data-testid="provisioning-http-url">
-                {info.httpUrl}
-              </code>
-              <CopyButton text={info.httpUrl} label={t('phones.info.copyWhat', { what: t('phones.info.httpUrl') })} />
-            </dd>
-            {info.httpsUrl ? (
-              <>
-                <dt>{t('phones.info.httpsUrl')}</dt>
-                <dd className="row">
-                  <code className="mono" data-testid="provisioning-https-url">
-                    {info.httpsUrl}
-                  </code>
-                  <CopyButton text={info.httpsUrl} label={t('phones.info.copyWhat', { what: t('phones.info.httpsUrl') })} />
-                </dd>
-              </>
-            ) : null}
+            {fact('option66', info.option66, 'option66', 'option66-copy')}
+            {fact('httpUrl', info.httpUrl, 'provisioning-http-url')}
+            {info.httpsUrl ? fact('httpsUrl', info.httpsUrl, 'provisioning-https-url') : null}
             {info.tftp ? (
               <>
                 <dt>{t('phones.info.tftp')}</dt>
@@ -247,20 +176,11 @@ function Discovered({ writable, reload }: { writable: boolean; reload: number })
   const { t, lang } = useI18n();
   const { toast } = useFeedback();
   const { vendors } = useVendors();
-  const [items, setItems] = useState<DiscoveredPhone[] | null>(null);
-  const [error, setError] = useState('');
   const [round, setRound] = useState(0);
+  const { data: items, error, setData: setItems } = useLoad(() => api.get<{ items: DiscoveredPhone[] }>('/provisioning/discovered').then((r) => r.items), [round, reload]);
   useEffect(() => {
-    let live = true;
-    api.get<{ items: DiscoveredPhone[] }>('/provisioning/discovered').then(
-      (r) => live && (setItems(r.items), setError('')),
-      (e) => live && setError(errorText(e)),
-    );
     const timer = setTimeout(() => setRound((n) => n + 1), DISCOVERED_POLL_MS);
-    return () => {
-      live = false;
-      clearTimeout(timer);
-    };
+    return () => clearTimeout(timer);
   }, [round, reload]);
   const forget = async (mac: string) => {
     try {
@@ -280,11 +200,7 @@ function Discovered({ writable, reload }: { writable: boolean; reload: number })
         </button>
       </div>
       <p className="muted">{t('phones.discovered.intro')}</p>
-      {error ? (
-        <p className="field-error" role="alert">
-          {error}
-        </p>
-      ) : null}
+      <ErrorAlert error={error} inline />
       <ListTable
         testId="discovered-table"
         caption={t('phones.discovered.title')}
@@ -475,30 +391,14 @@ export function ProvisioningSettings() {
       setRound((n) => n + 1);
     });
   };
-  const field = (k: string, label: string, input: ReactNode, help?: string) => {
+  const field = (k: string, label: string, help: string, input: (attrs: ReturnType<typeof aria>) => ReactNode) => {
     const id = SETTING_IDS[k]!;
     const e = err(k);
     return (
-      <div className="field">
-        <label htmlFor={id}>{label}</label>
-        {input}
-        {help ? (
-          <div className="help" id={`${id}-help`}>
-            {help}
-          </div>
-        ) : null}
-        {e ? (
-          <div className="field-error" id={`${id}-err`} role="alert">
-            {e}
-          </div>
-        ) : null}
-      </div>
+      <Field id={id} label={label} help={help} error={e}>
+        {input(aria(id, true, e))}
+      </Field>
     );
-  };
-  const aria = (k: string) => {
-    const id = SETTING_IDS[k]!;
-    const e = err(k);
-    return { id, 'aria-invalid': e ? true : undefined, 'aria-describedby': [`${id}-help`, e ? `${id}-err` : ''].filter(Boolean).join(' ') };
   };
   return (
     <section className="page" aria-labelledby="page-title" data-testid="provisioning-settings">
@@ -509,42 +409,21 @@ export function ProvisioningSettings() {
       <FormErrors message={formError} errors={errors} idOf={settingId} />
       {value ? (
         <form onSubmit={submit} noValidate className="object-form phones-settings">
-          {field('address', t('phones.settings.address'), <input {...aria('address')} type="text" autoComplete="off" spellCheck={false} placeholder={t('phones.settings.addressAuto')} disabled={!writable || busy} value={value.address ?? ''} onChange={(e) => set({ address: e.target.value })} data-testid="ps-address" />, t('phones.settings.addressHelp'))}
-          {field(
-            'transport',
-            t('phones.settings.transport'),
-            <select {...aria('transport')} disabled={!writable || busy} value={value.transport} onChange={(e) => set({ transport: e.target.value as Settings['transport'] })}>
+          {field('address', t('phones.settings.address'), t('phones.settings.addressHelp'), (a) => (
+            <input {...a} type="text" autoComplete="off" spellCheck={false} placeholder={t('phones.settings.addressAuto')} disabled={!writable || busy} value={value.address ?? ''} onChange={(e) => set({ address: e.target.value })} data-testid="ps-address" />
+          ))}
+          {field('transport', t('phones.settings.transport'), t('phones.settings.transportHelp'), (a) => (
+            <select {...a} disabled={!writable || busy} value={value.transport} onChange={(e) => set({ transport: e.target.value as Settings['transport'] })}>
               <option value="udp">UDP</option>
               <option value="tcp">TCP</option>
-            </select>,
-            t('phones.settings.transportHelp'),
-          )}
-          {field('resyncMinutes', t('phones.settings.resync'), <input {...aria('resyncMinutes')} type="number" min={0} max={10080} inputMode="numeric" disabled={!writable || busy} value={resync} onChange={(e) => setResync(e.target.value)} data-testid="ps-resync" />, t('phones.settings.resyncHelp'))}
-          <div className="field check-field">
-            <label className="check" htmlFor="ps-ldap">
-              <input id="ps-ldap" type="checkbox" disabled={!writable || busy} checked={value.ldap} aria-describedby="ps-ldap-help" onChange={(e) => set({ ldap: e.target.checked })} />
-              {t('phones.settings.ldap')}
-            </label>
-            <div className="help" id="ps-ldap-help">
-              {t('phones.settings.ldapHelp')}
-            </div>
-          </div>
-          <div className="field check-field">
-            <label className="check" htmlFor="ps-xml">
-              <input id="ps-xml" type="checkbox" disabled={!writable || busy} checked={value.xmlPhonebook} aria-describedby="ps-xml-help" onChange={(e) => set({ xmlPhonebook: e.target.checked })} />
-              {t('phones.settings.xmlPhonebook')}
-            </label>
-            <div className="help" id="ps-xml-help">
-              {t('phones.settings.xmlPhonebookHelp')}
-            </div>
-          </div>
-          {writable ? (
-            <div className="form-actions">
-              <button type="submit" className="primary" disabled={busy} aria-busy={busy || undefined} data-testid="ps-save">
-                {busy ? t('common.saving') : t('form.save')}
-              </button>
-            </div>
-          ) : null}
+            </select>
+          ))}
+          {field('resyncMinutes', t('phones.settings.resync'), t('phones.settings.resyncHelp'), (a) => (
+            <input {...a} type="number" min={0} max={10080} inputMode="numeric" disabled={!writable || busy} value={resync} onChange={(e) => setResync(e.target.value)} data-testid="ps-resync" />
+          ))}
+          <CheckField id="ps-ldap" label={t('phones.settings.ldap')} help={t('phones.settings.ldapHelp')} checked={value.ldap} onChange={(v) => set({ ldap: v })} disabled={!writable || busy} />
+          <CheckField id="ps-xml" label={t('phones.settings.xmlPhonebook')} help={t('phones.settings.xmlPhonebookHelp')} checked={value.xmlPhonebook} onChange={(v) => set({ xmlPhonebook: v })} disabled={!writable || busy} />
+          {writable ? <FormActions busy={busy} label={t('form.save')} testId="ps-save" /> : null}
         </form>
       ) : !formError ? (
         <p aria-busy="true">{t('common.loading')}</p>

@@ -1,12 +1,14 @@
 // What the provisioning pages share: the phone's shape as the API answers it, MAC addresses
 // (checked as typed, shown as 00:15:65:AA:BB:CC), the vendors' catalogue (models, files,
-// built-in templates), whole collections fetched page by page, the tabs between the pages, and
-// a copy-to-clipboard button.
-import { useEffect, useState } from 'react';
+// built-in templates), whole collections fetched page by page, the tabs between the pages, a
+// copy-to-clipboard button, and the frame of the pages that edit one object.
+import type { ReactNode } from 'react';
 import { api, type ListResult } from '../lib/api.ts';
 import { useI18n } from '../lib/i18n.tsx';
 import { Link, useLocation } from '../lib/router.tsx';
 import { useFeedback } from '../components/feedback.tsx';
+import { useConfirmedDelete, type DeleteRequest } from '../components/lists.tsx';
+import { ErrorAlert, useLoad } from '../components/load.tsx';
 import './Phones.css';
 
 export const VENDORS = ['yealink', 'snom', 'grandstream', 'poly', 'gigaset', 'cisco', 'fanvil'] as const;
@@ -178,18 +180,7 @@ export function resetVendorCatalogue(): void {
 }
 
 export function useVendors(): { vendors: VendorInfo[] | null; error: string } {
-  const [vendors, setVendors] = useState<VendorInfo[] | null>(null);
-  const [error, setError] = useState('');
-  useEffect(() => {
-    let live = true;
-    vendorCatalogue().then(
-      (v) => live && setVendors(v),
-      (e: Error) => live && (setVendors([]), setError(e.message)),
-    );
-    return () => {
-      live = false;
-    };
-  }, []);
+  const { data: vendors, error } = useLoad(vendorCatalogue, [], { failed: [], describe: (e) => (e as Error).message });
   return { vendors, error };
 }
 
@@ -197,6 +188,21 @@ export function useVendors(): { vendors: VendorInfo[] | null; error: string } {
 export function vendorLabel(vendors: VendorInfo[] | null, vendor: string | undefined): string {
   if (!vendor) return '';
   return vendors?.find((v) => v.vendor === vendor)?.label ?? vendor.charAt(0).toUpperCase() + vendor.slice(1);
+}
+
+/** The vendors as a select's options, after "choose" (the catalogue's, or the known names while it loads). */
+export function VendorOptions({ vendors }: { vendors: VendorInfo[] | null }) {
+  const { t } = useI18n();
+  return (
+    <>
+      <option value="">{t('phones.device.chooseVendor')}</option>
+      {(vendors?.length ? vendors.map((v) => v.vendor) : VENDORS).map((v) => (
+        <option key={v} value={v}>
+          {vendorLabel(vendors, v)}
+        </option>
+      ))}
+    </>
+  );
 }
 
 /** Fetches a file as the phone gets it: its exact text (no JSON parsing, no trimming). */
@@ -267,4 +273,60 @@ export function CopyButton({ text, label, testId }: { text: string; label: strin
 export function when(iso: string, lang: string): string {
   const d = new Date(iso);
   return Number.isNaN(d.getTime()) ? iso : d.toLocaleString(lang);
+}
+
+// ---- the pages that edit one object (a phone, a template) ------------------------------------------
+
+/** The way back to the list the object is in. */
+export function Crumb({ to, label }: { to: string; label: string }) {
+  return (
+    <p className="crumbs">
+      <Link to={to}>{label}</Link> /
+    </p>
+  );
+}
+
+/** The page before its form can show: loading, or why the object could not be read (and the way back). */
+export function PageNotReady({ error, title, back, backLabel }: { error: string; title: string; back: string; backLabel: string }) {
+  const { t } = useI18n();
+  if (!error)
+    return (
+      <section className="page" aria-busy="true">
+        {t('common.loading')}
+      </section>
+    );
+  return (
+    <section className="page" aria-labelledby="page-title">
+      <Crumb to={back} label={backLabel} />
+      <h1 id="page-title">{title}</h1>
+      <ErrorAlert error={error} />
+    </section>
+  );
+}
+
+/** Deletes the object the page shows, after asking; `request.after` leaves the page. */
+export function DeleteButton({ testId, request }: { testId: string; request: DeleteRequest }) {
+  const { t } = useI18n();
+  const del = useConfirmedDelete();
+  return (
+    <div className="actions">
+      <button type="button" className="phones-danger" disabled={!!del.busy} data-testid={testId} onClick={() => void del.remove(request.path, request)}>
+        {t('list.delete')}
+      </button>
+    </div>
+  );
+}
+
+/** A form's buttons: the submit ("Saving…" while it is), `children` after it, and a note while there are unsaved changes. */
+export function FormActions({ busy, label, testId, dirty = false, children }: { busy: boolean; label: string; testId: string; dirty?: boolean; children?: ReactNode }) {
+  const { t } = useI18n();
+  return (
+    <div className="form-actions">
+      <button type="submit" className="primary" disabled={busy} aria-busy={busy || undefined} data-testid={testId}>
+        {busy ? t('common.saving') : label}
+      </button>
+      {children}
+      {dirty ? <span className="muted small">{t('phones.page.unsaved')}</span> : null}
+    </div>
+  );
 }

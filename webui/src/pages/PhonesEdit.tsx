@@ -4,15 +4,21 @@
 import { useEffect, useMemo, useState, type FormEvent, type ReactNode } from 'react';
 import { api, ApiError, errorText, type FieldError } from '../lib/api.ts';
 import { useI18n } from '../lib/i18n.tsx';
-import { Link, navigate, useLocation } from '../lib/router.tsx';
+import { navigate, useLocation } from '../lib/router.tsx';
 import { useSession } from '../lib/session.tsx';
 import { reportSaved, useFeedback, type WriteApply } from '../components/feedback.tsx';
-import { ListTable, useConfirmedDelete } from '../components/lists.tsx';
+import { ListTable } from '../components/lists.tsx';
+import { ErrorAlert, useLoad } from '../components/load.tsx';
 import { Field, StepError, StepNav, StepPanel, aria, useApiErrors, useSteps } from '../components/Stepper.tsx';
-import { nameFree, useWizardCreate, WizardFrame } from './wizard-parts.tsx';
+import { CheckField, nameFree, useBusyWork, useWizardCreate, WizardFrame } from './wizard-parts.tsx';
 import { PhoneRecentRequests } from './PhonesLog.tsx';
 import {
   CopyButton,
+  Crumb,
+  DeleteButton,
+  FormActions,
+  PageNotReady,
+  VendorOptions,
   KEY_TYPES,
   MODEL_PATTERN,
   VENDORS,
@@ -202,6 +208,13 @@ export function settingsProblems(d: PhoneDraft, t: T): FieldError[] {
   return out;
 }
 
+/** Says problems found before asking the API as the API would say them; true when there are any. */
+export function refuse(errors: { take(err: unknown): void }, t: T, fields: FieldError[]): boolean {
+  if (!fields.length) return false;
+  errors.take(new ApiError(400, 'validation_failed', t('phones.wizard.fixBelow'), fields));
+  return true;
+}
+
 // ---- what the pickers offer ---------------------------------------------------------------------------
 
 export interface PhoneRefs {
@@ -285,12 +298,7 @@ export function DeviceFields({ draft, set, vendors, at, prefix, disabled }: { dr
     <>
       <Field id={`${prefix}-vendor`} label={t('phones.field.vendor')} error={at('vendor')} required>
         <select {...aria(`${prefix}-vendor`, false, at('vendor'))} disabled={disabled} value={draft.vendor} onChange={(e) => set({ vendor: e.target.value as Vendor, template: '' })} data-testid={`${prefix}-vendor`}>
-          <option value="">{t('phones.device.chooseVendor')}</option>
-          {(vendors?.length ? vendors.map((v) => v.vendor) : VENDORS).map((v) => (
-            <option key={v} value={v}>
-              {vendorLabel(vendors, v)}
-            </option>
-          ))}
+          <VendorOptions vendors={vendors} />
         </select>
       </Field>
       <Field id={`${prefix}-model`} label={t('phones.field.model')} help={modelHelp} error={at('model')} required>
@@ -433,11 +441,7 @@ export function LinesEditor({ draft, set, refs, vendors, at, prefix, disabled }:
           );
         })}
       </ol>
-      {at('lines', false) ? (
-        <p className="field-error" role="alert">
-          {at('lines', false)}
-        </p>
-      ) : null}
+      <ErrorAlert error={at('lines', false)} inline />
       <button type="button" disabled={disabled || lines.length >= 16} onClick={() => set({ lines: [...lines, { account: '', label: '' }] })} data-testid={`${prefix}-line-add`}>
         {t('phones.lines.add')}
       </button>
@@ -451,6 +455,11 @@ export function KeysEditor({ draft, set, refs, vendors, at, prefix, disabled }: 
   const [adding, setAdding] = useState<KeyType>('blf');
   const keys = draft.keys;
   const model = modelInfo(vendors, draft.vendor, draft.model);
+  const typeOptions = KEY_TYPES.map((kt) => (
+    <option key={kt} value={kt}>
+      {t(`phones.keys.types.${kt}`)}
+    </option>
+  ));
   const setKey = (i: number, p: Partial<KeyDraft>) => set({ keys: keys.map((k, j) => (j === i ? { ...k, ...p } : k)) });
   const lineName = (n: number) => {
     const l = draft.lines[n - 1];
@@ -524,11 +533,7 @@ export function KeysEditor({ draft, set, refs, vendors, at, prefix, disabled }: 
                 <div className="field-row">
                   <Field id={`${id}-type`} label={t('phones.keys.type')}>
                     <select id={`${id}-type`} disabled={disabled} value={k.type} onChange={(e) => setKey(i, { type: e.target.value as KeyType, value: '', line: '' })} data-testid={`${id}-type`}>
-                      {KEY_TYPES.map((kt) => (
-                        <option key={kt} value={kt}>
-                          {t(`phones.keys.types.${kt}`)}
-                        </option>
-                      ))}
+                      {typeOptions}
                     </select>
                   </Field>
                   {valueField ? (
@@ -553,11 +558,7 @@ export function KeysEditor({ draft, set, refs, vendors, at, prefix, disabled }: 
                   ) : null}
                 </div>
                 <p className="help">{t(`phones.keys.help.${k.type}`)}</p>
-                {err && !at(`keys[${i}].${valueField ?? '-'}`) && !at(`keys[${i}].label`) && !at(`keys[${i}].line`) ? (
-                  <p className="field-error" role="alert">
-                    {err}
-                  </p>
-                ) : null}
+                <ErrorAlert error={err && !at(`keys[${i}].${valueField ?? '-'}`) && !at(`keys[${i}].label`) && !at(`keys[${i}].line`) ? err : ''} inline />
               </li>
             );
           })}
@@ -570,11 +571,7 @@ export function KeysEditor({ draft, set, refs, vendors, at, prefix, disabled }: 
       <div className="row">
         <label htmlFor={`${prefix}-key-add-type`}>{t('phones.keys.addType')}</label>
         <select id={`${prefix}-key-add-type`} disabled={disabled} value={adding} onChange={(e) => setAdding(e.target.value as KeyType)} data-testid={`${prefix}-key-add-type`}>
-          {KEY_TYPES.map((kt) => (
-            <option key={kt} value={kt}>
-              {t(`phones.keys.types.${kt}`)}
-            </option>
-          ))}
+          {typeOptions}
         </select>
         <button type="button" disabled={disabled || keys.length >= 120} onClick={add} data-testid={`${prefix}-key-add`}>
           {t('phones.keys.add')}
@@ -638,15 +635,7 @@ export function SettingsFields({ draft, set, refs, at, prefix, disabled }: { dra
       <Field id={`${prefix}-admin-password`} label={t('phones.settings.adminPassword')} help={t('phones.settings.adminPasswordHelp')} error={at('adminPassword')} required>
         <PasswordInput id={`${prefix}-admin-password`} value={draft.adminPassword} onChange={(v) => set({ adminPassword: v })} error={at('adminPassword')} testId={`${prefix}-admin-password`} disabled={disabled} describedBy={`${prefix}-admin-password-help`} />
       </Field>
-      <div className="field check-field">
-        <label className="check" htmlFor={`${prefix}-http-auth`}>
-          <input id={`${prefix}-http-auth`} type="checkbox" disabled={disabled} checked={draft.httpAuth} aria-describedby={`${prefix}-http-auth-help`} onChange={(e) => set({ httpAuth: e.target.checked })} data-testid={`${prefix}-http-auth`} />
-          {t('phones.settings.httpAuth')}
-        </label>
-        <div className="help" id={`${prefix}-http-auth-help`}>
-          {t('phones.settings.httpAuthHelp')}
-        </div>
-      </div>
+      <CheckField id={`${prefix}-http-auth`} label={t('phones.settings.httpAuth')} help={t('phones.settings.httpAuthHelp')} checked={draft.httpAuth} onChange={(v) => set({ httpAuth: v })} disabled={disabled} testId={`${prefix}-http-auth`} />
       {draft.httpAuth ? (
         <div className="field-row">
           <Field id={`${prefix}-http-user`} label={t('phones.settings.httpUser')} error={at('httpAuth.username')} required>
@@ -680,44 +669,28 @@ export function VarsEditor({ rows, onChange, prefix, error, disabled }: { rows: 
   return (
     <div className="phone-vars" data-testid={`${prefix}-vars`}>
       {rows.length ? (
-        <table className="list vars-table">
-          <caption className="sr-only">{t('phones.vars.title')}</caption>
-          <thead>
-            <tr>
-              <th scope="col">{t('phones.vars.name')}</th>
-              <th scope="col">{t('phones.vars.value')}</th>
-              <th scope="col">
-                <span className="sr-only">{t('list.actions')}</span>
-              </th>
+        <ListTable className="list vars-table" caption={t('phones.vars.title')} columns={[t('phones.vars.name'), t('phones.vars.value')]} actions>
+          {rows.map((r, i) => (
+            <tr key={i}>
+              <td>
+                <input type="text" className="mono" aria-label={t('phones.vars.nameOf', { n: i + 1 })} autoComplete="off" spellCheck={false} maxLength={32} disabled={disabled} value={r.name} onChange={(e) => setRow(i, { name: e.target.value })} data-testid={`${prefix}-var-name-${i}`} />
+                {r.name.trim() ? <div className="muted small mono">{`{{vars.${r.name.trim()}}}`}</div> : null}
+              </td>
+              <td>
+                <input type="text" aria-label={t('phones.vars.valueOf', { n: i + 1 })} autoComplete="off" maxLength={256} disabled={disabled} value={r.value} onChange={(e) => setRow(i, { value: e.target.value })} data-testid={`${prefix}-var-value-${i}`} />
+              </td>
+              <td>
+                <button type="button" className="link danger" disabled={disabled} onClick={() => onChange(rows.filter((_, j) => j !== i))} aria-label={t('form.removeWhat', { what: r.name || t('phones.vars.row', { n: i + 1 }) })}>
+                  {t('form.remove')}
+                </button>
+              </td>
             </tr>
-          </thead>
-          <tbody>
-            {rows.map((r, i) => (
-              <tr key={i}>
-                <td>
-                  <input type="text" className="mono" aria-label={t('phones.vars.nameOf', { n: i + 1 })} autoComplete="off" spellCheck={false} maxLength={32} disabled={disabled} value={r.name} onChange={(e) => setRow(i, { name: e.target.value })} data-testid={`${prefix}-var-name-${i}`} />
-                  {r.name.trim() ? <div className="muted small mono">{`{{vars.${r.name.trim()}}}`}</div> : null}
-                </td>
-                <td>
-                  <input type="text" aria-label={t('phones.vars.valueOf', { n: i + 1 })} autoComplete="off" maxLength={256} disabled={disabled} value={r.value} onChange={(e) => setRow(i, { value: e.target.value })} data-testid={`${prefix}-var-value-${i}`} />
-                </td>
-                <td>
-                  <button type="button" className="link danger" disabled={disabled} onClick={() => onChange(rows.filter((_, j) => j !== i))} aria-label={t('form.removeWhat', { what: r.name || t('phones.vars.row', { n: i + 1 }) })}>
-                    {t('form.remove')}
-                  </button>
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
+          ))}
+        </ListTable>
       ) : (
         <p className="muted">{t('phones.vars.none')}</p>
       )}
-      {error ? (
-        <p className="field-error" role="alert">
-          {error}
-        </p>
-      ) : null}
+      <ErrorAlert error={error} inline />
       <button type="button" disabled={disabled || rows.length >= 50} onClick={() => onChange([...rows, { name: '', value: '' }])} data-testid={`${prefix}-var-add`}>
         {t('phones.vars.add')}
       </button>
@@ -760,11 +733,7 @@ export function PhoneWizard() {
   const adopted = !!query.get('mac');
   const labels = WIZARD_STEPS.map((id) => ({ id, label: t(`phones.wizard.steps.${id}`) }));
   const focus = steps.reached > 0;
-  const local = (fields: FieldError[]) => {
-    if (!fields.length) return false;
-    errors.take(new ApiError(400, 'validation_failed', t('phones.wizard.fixBelow'), fields));
-    return true;
-  };
+  const local = (fields: FieldError[]) => refuse(errors, t, fields);
   const next = (check: (d: PhoneDraft, t: T) => FieldError[]) => () => {
     errors.clear();
     if (!local(check(draft, t))) steps.next();
@@ -792,55 +761,36 @@ export function PhoneWizard() {
   };
   const at = errors.at;
   const P = 'phone-wizard';
-  const id = WIZARD_STEPS[steps.current];
-  let body: ReactNode;
-  if (id === 'device')
-    body = (
-      <StepPanel testid="phone-wizard-step-device" title={t('phones.wizard.deviceTitle')} intro={<p>{adopted ? t('phones.wizard.adoptIntro') : t('phones.wizard.deviceIntro')}</p>} onSubmit={next(deviceProblems)} focus={focus}>
-        <StepError message={errors.message} fields={errors.fields} />
-        <DeviceFields draft={draft} set={set} vendors={vendors} at={at} prefix={P} />
-        <StepNav prefix={P} busy={busy} />
-      </StepPanel>
-    );
-  else if (id === 'mac')
-    body = (
-      <StepPanel testid="phone-wizard-step-mac" title={t('phones.wizard.macTitle')} intro={<p>{t('phones.wizard.macIntro')}</p>} onSubmit={macNext} focus={focus}>
-        <StepError message={errors.message} fields={errors.fields} />
-        <MacField
-          id={`${P}-mac`}
-          testId={`${P}-mac`}
-          value={draft.mac}
-          onChange={(v) => {
-            // What was said about the previous MAC no longer holds; the field judges the new one.
-            errors.clear();
-            set({ mac: v });
-          }}
-          error={at('mac')}
-        />
-        <StepNav prefix={P} onBack={steps.back} busy={busy} />
-      </StepPanel>
-    );
-  else if (id === 'lines')
-    body = (
-      <StepPanel testid="phone-wizard-step-lines" title={t('phones.wizard.linesTitle')} intro={<p>{t('phones.wizard.linesIntro')}</p>} onSubmit={next(lineProblems)} focus={focus}>
-        <StepError message={errors.message} fields={errors.fields} />
-        <LinesEditor draft={draft} set={set} refs={refs} vendors={vendors} at={at} prefix={P} />
-        <StepNav prefix={P} onBack={steps.back} busy={busy} />
-      </StepPanel>
-    );
-  else if (id === 'keys')
-    body = (
-      <StepPanel testid="phone-wizard-step-keys" title={t('phones.wizard.keysTitle')} intro={<p>{t('phones.wizard.keysIntro')}</p>} onSubmit={next(keyProblems)} focus={focus}>
-        <StepError message={errors.message} fields={errors.fields} />
-        <KeysEditor draft={draft} set={set} refs={refs} vendors={vendors} at={at} prefix={P} />
-        <StepNav prefix={P} onBack={steps.back} busy={busy} />
-      </StepPanel>
-    );
-  else
-    body = (
-      <StepPanel testid="phone-wizard-step-settings" title={t('phones.wizard.settingsTitle')} intro={<p>{t('phones.wizard.settingsIntro')}</p>} onSubmit={finish} focus={focus}>
-        <StepError message={errors.message} fields={errors.fields} />
-        <SettingsFields draft={draft} set={set} refs={refs} at={at} prefix={P} />
+  const id = WIZARD_STEPS[steps.current] ?? 'settings';
+  // Each step: what its Next does, and its fields.
+  const parts: Record<(typeof WIZARD_STEPS)[number], [() => void | Promise<void>, ReactNode]> = {
+    device: [next(deviceProblems), <DeviceFields draft={draft} set={set} vendors={vendors} at={at} prefix={P} />],
+    mac: [
+      macNext,
+      <MacField
+        id={`${P}-mac`}
+        testId={`${P}-mac`}
+        value={draft.mac}
+        onChange={(v) => {
+          // What was said about the previous MAC no longer holds; the field judges the new one.
+          errors.clear();
+          set({ mac: v });
+        }}
+        error={at('mac')}
+      />,
+    ],
+    lines: [next(lineProblems), <LinesEditor draft={draft} set={set} refs={refs} vendors={vendors} at={at} prefix={P} />],
+    keys: [next(keyProblems), <KeysEditor draft={draft} set={set} refs={refs} vendors={vendors} at={at} prefix={P} />],
+    settings: [finish, <SettingsFields draft={draft} set={set} refs={refs} at={at} prefix={P} />],
+  };
+  const [submit, fields] = parts[id];
+  const body = (
+    <StepPanel testid={`phone-wizard-step-${id}`} title={t(`phones.wizard.${id}Title`)} intro={<p>{t(id === 'device' && adopted ? 'phones.wizard.adoptIntro' : `phones.wizard.${id}Intro`)}</p>} onSubmit={submit} focus={focus}>
+      <StepError message={errors.message} fields={errors.fields} />
+      {fields}
+      {id !== 'settings' ? (
+        <StepNav prefix={P} onBack={id === 'device' ? undefined : steps.back} busy={busy} />
+      ) : (
         <div className="form-actions step-nav no-print">
           <button type="button" data-testid={`${P}-back`} disabled={busy} onClick={steps.back}>
             {t('common.back')}
@@ -850,8 +800,9 @@ export function PhoneWizard() {
             {busy ? t('common.saving') : t('phones.wizard.create')}
           </button>
         </div>
-      </StepPanel>
-    );
+      )}
+    </StepPanel>
+  );
   return (
     <WizardFrame testid="phone-wizard" list="phones" title={t('phones.wizard.title')} labels={labels} stepsLabel={t('phones.wizard.stepsLabel')} steps={steps} busy={busy}>
       {body}
@@ -870,95 +821,42 @@ export function PhonePage({ mac: param }: { mac: string }) {
   const refs = usePhoneRefs(mac);
   const writable = can('provisioning', 'write');
   const errors = useApiErrors();
-  const [phone, setPhone] = useState<Phone | null>(null);
+  const { busy, whileBusy } = useBusyWork(errors);
   const [draft, setDraft] = useState<PhoneDraft | null>(null);
-  const [loadError, setLoadError] = useState('');
-  const [busy, setBusy] = useState(false);
   const [round, setRound] = useState(0);
-  const del = useConfirmedDelete();
-  useEffect(() => {
-    let live = true;
-    api.get<Phone>(`/phones/${encodeURIComponent(mac)}`).then(
-      (p) => {
-        if (!live) return;
-        setPhone(p);
-        setDraft(draftOf(p));
-      },
-      (e) => live && setLoadError(e instanceof ApiError && e.status === 404 ? t('phones.page.notFound', { mac: formatMac(mac) }) : errorText(e)),
-    );
-    return () => {
-      live = false;
-    };
-  }, [mac]);
+  const {
+    data: phone,
+    error: loadError,
+    setData: setPhone,
+  } = useLoad(() => api.get<Phone>(`/phones/${encodeURIComponent(mac)}`), [mac], {
+    describe: (e) => (e instanceof ApiError && e.status === 404 ? t('phones.page.notFound', { mac: formatMac(mac) }) : errorText(e)),
+    onLoad: (p) => setDraft(draftOf(p)),
+  });
   const set: SetDraft = (p) => setDraft((d) => (d ? { ...d, ...p } : d));
   const title = t('phones.page.title', { mac: formatMac(mac) });
   const save = async (e: FormEvent) => {
     e.preventDefault();
     if (!draft) return;
     errors.clear();
-    const local = [...deviceProblems(draft, t), ...lineProblems(draft, t), ...keyProblems(draft, t), ...settingsProblems(draft, t)];
-    if (local.length) return errors.take(new ApiError(400, 'validation_failed', t('phones.wizard.fixBelow'), local));
-    setBusy(true);
-    try {
+    if (refuse(errors, t, [...deviceProblems(draft, t), ...lineProblems(draft, t), ...keyProblems(draft, t), ...settingsProblems(draft, t)])) return;
+    await whileBusy(async () => {
       const r = await api.put<{ item: Phone; apply?: WriteApply }>(`/phones/${encodeURIComponent(mac)}`, { ...phoneBody(draft), mac });
       setPhone(r.item);
       setDraft(draftOf(r.item));
       reportSaved(toast, t, title, r.apply);
       setRound((n) => n + 1);
-    } catch (err) {
-      errors.take(err);
-    } finally {
-      setBusy(false);
-    }
+    });
   };
-  if (loadError)
-    return (
-      <section className="page" aria-labelledby="page-title">
-        <p className="crumbs">
-          <Link to="/phones">{t('nav.phones')}</Link> /
-        </p>
-        <h1 id="page-title">{title}</h1>
-        <div className="form-error" role="alert">
-          {loadError}
-        </div>
-      </section>
-    );
-  if (!phone || !draft)
-    return (
-      <section className="page" aria-busy="true">
-        {t('common.loading')}
-      </section>
-    );
+  if (loadError || !phone || !draft) return <PageNotReady error={loadError} title={title} back="/phones" backLabel={t('nav.phones')} />;
   const at = errors.at;
   const dirty = JSON.stringify(phoneBody(draft)) !== JSON.stringify(phoneBody(draftOf(phone)));
   const P = 'phone';
   return (
     <section className="page phone-page" aria-labelledby="page-title" data-testid="phone-page">
-      <p className="crumbs">
-        <Link to="/phones">{t('nav.phones')}</Link> /
-      </p>
+      <Crumb to="/phones" label={t('nav.phones')} />
       <div className="page-head">
         <h1 id="page-title">{title}</h1>
-        {writable ? (
-          <div className="actions">
-            <button
-              type="button"
-              className="phones-danger"
-              disabled={del.busy === mac}
-              data-testid="phone-delete"
-              onClick={() =>
-                void del.remove(mac, {
-                  question: t('phones.page.confirmDelete', { mac: formatMac(mac) }),
-                  path: `/phones/${encodeURIComponent(mac)}`,
-                  done: t('phones.page.deleted', { mac: formatMac(mac) }),
-                  after: () => navigate('/phones'),
-                })
-              }
-            >
-              {t('list.delete')}
-            </button>
-          </div>
-        ) : null}
+        {writable ? <DeleteButton testId="phone-delete" request={{ question: t('phones.page.confirmDelete', { mac: formatMac(mac) }), path: `/phones/${encodeURIComponent(mac)}`, done: t('phones.page.deleted', { mac: formatMac(mac) }), after: () => navigate('/phones') }} /> : null}
       </div>
       <p className="muted">
         {vendorLabel(vendors, phone.vendor)} {phone.model}
@@ -995,15 +893,11 @@ export function PhonePage({ mac: param }: { mac: string }) {
           <VarsEditor rows={draft.vars} onChange={(vars) => set({ vars })} prefix={P} error={at('vars')} disabled={!writable || busy} />
         </fieldset>
         {writable ? (
-          <div className="form-actions">
-            <button type="submit" className="primary" disabled={busy} aria-busy={busy || undefined} data-testid="phone-save">
-              {busy ? t('common.saving') : t('form.save')}
-            </button>
+          <FormActions busy={busy} label={t('form.save')} testId="phone-save" dirty={dirty}>
             <button type="button" disabled={busy || !dirty} onClick={() => (errors.clear(), setDraft(draftOf(phone)))}>
               {t('phones.page.undo')}
             </button>
-            {dirty ? <span className="muted small">{t('phones.page.unsaved')}</span> : null}
-          </div>
+          </FormActions>
         ) : null}
       </form>
       <PhoneFiles mac={mac} round={round} />
@@ -1069,51 +963,19 @@ export function PhoneFiles({ mac, round = 0, file: wanted, heading = true }: { m
   const { t } = useI18n();
   // A file holds the phone's SIP and admin passwords: the API serves it to writers only.
   const mayRead = useSession().can('provisioning', 'write');
-  const [files, setFiles] = useState<PhoneFile[] | null>(null);
-  const [error, setError] = useState('');
   const [chosen, setChosen] = useState('');
-  const [text, setText] = useState<string | null>(null);
-  const [textError, setTextError] = useState('');
-  useEffect(() => {
-    let live = true;
-    setFiles(null);
-    api.get<PhoneFile[] | { files?: PhoneFile[]; items?: PhoneFile[] }>(`/phones/${encodeURIComponent(mac)}/files`).then(
-      (r) => {
-        if (!live) return;
-        const list = Array.isArray(r) ? r : (r.files ?? r.items ?? []);
-        setFiles(list);
-        setError('');
-        setChosen((c) => (wanted && list.some((f) => f.file === wanted) ? wanted : list.some((f) => f.file === c) ? c : (list[0]?.file ?? '')));
-      },
-      (e) => live && (setFiles([]), setError(errorText(e))),
-    );
-    return () => {
-      live = false;
-    };
-  }, [mac, round, wanted]);
-  useEffect(() => {
-    if (!chosen || !mayRead) return;
-    let live = true;
-    setText(null);
-    setTextError('');
-    fetchText(`/phones/${encodeURIComponent(mac)}/files/${encodeURIComponent(chosen)}`).then(
-      (body) => live && setText(body),
-      (e: Error) => live && setTextError(e.message),
-    );
-    return () => {
-      live = false;
-    };
-  }, [mac, chosen, round, mayRead]);
+  const { data: files, error } = useLoad(() => api.get<PhoneFile[] | { files?: PhoneFile[]; items?: PhoneFile[] }>(`/phones/${encodeURIComponent(mac)}/files`).then((r) => (Array.isArray(r) ? r : (r.files ?? r.items ?? []))), [mac, round, wanted], {
+    clear: true,
+    failed: [],
+    onLoad: (list) => setChosen((c) => (wanted && list.some((f) => f.file === wanted) ? wanted : list.some((f) => f.file === c) ? c : (list[0]?.file ?? ''))),
+  });
+  const { data: text, error: textError } = useLoad(() => (chosen && mayRead ? fetchText(`/phones/${encodeURIComponent(mac)}/files/${encodeURIComponent(chosen)}`) : undefined), [mac, chosen, round, mayRead], { clear: true, describe: (e) => (e as Error).message });
   const current = mayRead ? files?.find((f) => f.file === chosen) : undefined;
   return (
     <section aria-labelledby={`phone-files-${mac}`} className="phone-section" data-testid="phone-files">
       {heading ? <h2 id={`phone-files-${mac}`}>{t('phones.files.title')}</h2> : <h3 id={`phone-files-${mac}`}>{t('phones.files.title')}</h3>}
       <p className="muted">{t('phones.files.intro')}</p>
-      {error ? (
-        <p className="field-error" role="alert">
-          {error}
-        </p>
-      ) : null}
+      <ErrorAlert error={error} inline />
       {!mayRead ? <p className="muted">{t('phones.files.writersOnly')}</p> : null}
       <ListTable testId="phone-files-table" caption={t('phones.files.title')} columns={[t('phones.files.name'), t('phones.files.description'), t('phones.files.url')]} actions={mayRead} rows={files} empty={t('phones.files.none')} loading={!files}>
         {files?.map((f) => (
@@ -1141,9 +1003,7 @@ export function PhoneFiles({ mac, round = 0, file: wanted, heading = true }: { m
           <h3 id="phone-preview-title">{t('phones.files.previewOf', { name: current.name })}</h3>
           <p className="help">{t('phones.files.exact')}</p>
           {textError ? (
-            <p className="field-error" role="alert">
-              {textError}
-            </p>
+            <ErrorAlert error={textError} inline />
           ) : text === null ? (
             <p aria-busy="true">{t('common.loading')}</p>
           ) : (

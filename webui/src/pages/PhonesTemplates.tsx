@@ -7,20 +7,18 @@ import { useI18n } from '../lib/i18n.tsx';
 import { Link, navigate } from '../lib/router.tsx';
 import { useSession } from '../lib/session.tsx';
 import { reportSaved, useFeedback, type WriteApply } from '../components/feedback.tsx';
-import { ListTable, useConfirmedDelete } from '../components/lists.tsx';
+import { ListTable } from '../components/lists.tsx';
+import { ErrorAlert, useLoad } from '../components/load.tsx';
 import { Field, StepError, aria, useApiErrors } from '../components/Stepper.tsx';
-import { PhonesTabs, VENDORS, fetchAll, formatMac, resetVendorCatalogue, useVendors, vendorLabel, type Phone, type PhoneTemplate, type Vendor, type VendorInfo } from './PhonesCommon.tsx';
-import { PhoneFiles, VarsEditor, varsOf, type VarRow } from './PhonesEdit.tsx';
+import { useBusyWork } from './wizard-parts.tsx';
+import { Crumb, DeleteButton, FormActions, PageNotReady, PhonesTabs, VendorOptions, fetchAll, formatMac, resetVendorCatalogue, useVendors, vendorLabel, type Phone, type PhoneTemplate, type Vendor, type VendorInfo } from './PhonesCommon.tsx';
+import { PhoneFiles, VarsEditor, refuse, varsOf, type VarRow } from './PhonesEdit.tsx';
 
 export function PhoneTemplates() {
   const { t } = useI18n();
   const { can } = useSession();
   const { vendors } = useVendors();
-  const [data, setData] = useState<ListResult<PhoneTemplate> | null>(null);
-  const [error, setError] = useState('');
-  useEffect(() => {
-    api.get<ListResult<PhoneTemplate>>('/phone-templates', { limit: 1000, sort: 'name' }).then(setData, (e) => setError(errorText(e)));
-  }, []);
+  const { data, error } = useLoad(() => api.get<ListResult<PhoneTemplate>>('/phone-templates', { limit: 1000, sort: 'name' }), []);
   return (
     <section className="page" aria-labelledby="page-title" data-testid="phone-templates">
       <div className="page-head">
@@ -36,11 +34,7 @@ export function PhoneTemplates() {
       <PhonesTabs />
       <h2>{t('phones.templates.title')}</h2>
       <p className="muted">{t('phones.templates.intro')}</p>
-      {error ? (
-        <div className="form-error" role="alert">
-          {error}
-        </div>
-      ) : null}
+      <ErrorAlert error={error} />
       <ListTable testId="templates-table" caption={t('phones.templates.title')} columns={[t('phones.templates.name'), t('phones.field.vendor'), t('phones.templates.models'), t('phones.templates.files'), t('phones.field.description')]} rows={data?.items} empty={t('phones.templates.empty')} loading={!data && !error}>
         {data?.items.map((x) => (
           <tr key={x.name} data-testid={`template-row-${x.name}`}>
@@ -113,23 +107,19 @@ export function PhoneTemplateEdit({ name }: { name?: string }) {
   const { vendors } = useVendors();
   const writable = can('provisioning', 'write');
   const errors = useApiErrors();
-  const del = useConfirmedDelete();
-  const [saved, setSaved] = useState<PhoneTemplate | null>(null);
+  const { busy, whileBusy } = useBusyWork(errors);
   const [draft, setDraft] = useState<TemplateDraft | null>(name ? null : { name: '', description: '', vendor: '', models: [], otherModels: '', files: [], vars: [], firmwareUrl: '' });
-  const [loadError, setLoadError] = useState('');
-  const [busy, setBusy] = useState(false);
   const [adding, setAdding] = useState('');
   const [round, setRound] = useState(0);
-  useEffect(() => {
-    if (!name || !vendors) return;
-    api.get<PhoneTemplate>(`/phone-templates/${encodeURIComponent(name)}`).then(
-      (x) => {
-        setSaved(x);
-        setDraft(draftOf(x, vendors.find((v) => v.vendor === x.vendor)));
-      },
-      (e) => setLoadError(e instanceof ApiError && e.status === 404 ? t('phones.templates.notFound', { name }) : errorText(e)),
-    );
-  }, [name, vendors]);
+  // The draft needs the vendor's models (which of the template's are built in): read after the catalogue.
+  const {
+    data: saved,
+    error: loadError,
+    setData: setSaved,
+  } = useLoad(() => (name && vendors ? api.get<PhoneTemplate>(`/phone-templates/${encodeURIComponent(name)}`) : undefined), [name, vendors], {
+    describe: (e) => (e instanceof ApiError && e.status === 404 ? t('phones.templates.notFound', { name: name! }) : errorText(e)),
+    onLoad: (x) => setDraft(draftOf(x, vendors?.find((v) => v.vendor === x.vendor))),
+  });
   const vendor = vendors?.find((v) => v.vendor === draft?.vendor);
   const files = useMemo(() => templateFiles(vendor), [vendor]);
   useEffect(() => {
@@ -137,24 +127,7 @@ export function PhoneTemplateEdit({ name }: { name?: string }) {
   }, [files, draft?.files.length]);
   const set = (p: Partial<TemplateDraft>) => setDraft((d) => (d ? { ...d, ...p } : d));
   const title = name ? t('phones.templates.editTitle', { name }) : t('phones.templates.newTitle');
-  if (loadError)
-    return (
-      <section className="page" aria-labelledby="page-title">
-        <p className="crumbs">
-          <Link to="/phones/templates">{t('phones.templates.title')}</Link> /
-        </p>
-        <h1 id="page-title">{title}</h1>
-        <div className="form-error" role="alert">
-          {loadError}
-        </div>
-      </section>
-    );
-  if (!draft)
-    return (
-      <section className="page" aria-busy="true">
-        {t('common.loading')}
-      </section>
-    );
+  if (loadError || !draft) return <PageNotReady error={loadError} title={title} back="/phones/templates" backLabel={t('phones.templates.title')} />;
   const at = errors.at;
   const off = !writable || busy;
   const copyBuiltIn = () => {
@@ -167,9 +140,8 @@ export function PhoneTemplateEdit({ name }: { name?: string }) {
   const submit = async (e: FormEvent) => {
     e.preventDefault();
     errors.clear();
-    if (!draft.vendor) return errors.take(new ApiError(400, 'validation_failed', t('phones.wizard.fixBelow'), [{ path: 'vendor', message: t('phones.check.vendor') }]));
-    setBusy(true);
-    try {
+    if (refuse(errors, t, draft.vendor ? [] : [{ path: 'vendor', message: t('phones.check.vendor') }])) return;
+    await whileBusy(async () => {
       const body = templateBody(draft);
       const r = name ? await api.put<{ item: PhoneTemplate; apply?: WriteApply }>(`/phone-templates/${encodeURIComponent(name)}`, body) : await api.post<{ item: PhoneTemplate; apply?: WriteApply }>('/phone-templates', body);
       // A template can add a model: the wizard's model list must show it.
@@ -181,33 +153,15 @@ export function PhoneTemplateEdit({ name }: { name?: string }) {
         setDraft(draftOf(r.item, vendor));
         setRound((n) => n + 1);
       }
-    } catch (err) {
-      errors.take(err);
-    } finally {
-      setBusy(false);
-    }
+    });
   };
   const dirty = !saved || JSON.stringify(templateBody(draft)) !== JSON.stringify(templateBody(draftOf(saved, vendor)));
   return (
     <section className="page" aria-labelledby="page-title" data-testid="template-edit">
-      <p className="crumbs">
-        <Link to="/phones/templates">{t('phones.templates.title')}</Link> /
-      </p>
+      <Crumb to="/phones/templates" label={t('phones.templates.title')} />
       <div className="page-head">
         <h1 id="page-title">{title}</h1>
-        {name && writable ? (
-          <div className="actions">
-            <button
-              type="button"
-              className="phones-danger"
-              disabled={del.busy === name}
-              data-testid="template-delete"
-              onClick={() => void del.remove(name, { question: t('phones.templates.confirmDelete', { name }), path: `/phone-templates/${encodeURIComponent(name)}`, done: t('phones.templates.deleted', { name }), after: () => navigate('/phones/templates') })}
-            >
-              {t('list.delete')}
-            </button>
-          </div>
-        ) : null}
+        {name && writable ? <DeleteButton testId="template-delete" request={{ question: t('phones.templates.confirmDelete', { name }), path: `/phone-templates/${encodeURIComponent(name)}`, done: t('phones.templates.deleted', { name }), after: () => navigate('/phones/templates') }} /> : null}
       </div>
       <form onSubmit={submit} noValidate className="template-form">
         <StepError message={errors.message} fields={errors.fields} />
@@ -221,12 +175,7 @@ export function PhoneTemplateEdit({ name }: { name?: string }) {
           </Field>
           <Field id="tpl-vendor" label={t('phones.field.vendor')} help={t('phones.templates.vendorHelp')} error={at('vendor')} required>
             <select {...aria('tpl-vendor', true, at('vendor'))} disabled={off || !!name} value={draft.vendor} onChange={(e) => set({ vendor: e.target.value as Vendor, models: [], files: [] })} data-testid="template-vendor">
-              <option value="">{t('phones.device.chooseVendor')}</option>
-              {(vendors?.length ? vendors.map((v) => v.vendor) : VENDORS).map((v) => (
-                <option key={v} value={v}>
-                  {vendorLabel(vendors, v)}
-                </option>
-              ))}
+              <VendorOptions vendors={vendors} />
             </select>
           </Field>
         </fieldset>
@@ -310,15 +259,11 @@ export function PhoneTemplateEdit({ name }: { name?: string }) {
           </>
         ) : null}
         {writable ? (
-          <div className="form-actions">
-            <button type="submit" className="primary" disabled={busy} aria-busy={busy || undefined} data-testid="template-save">
-              {busy ? t('common.saving') : name ? t('form.save') : t('form.create')}
-            </button>
+          <FormActions busy={busy} label={name ? t('form.save') : t('form.create')} testId="template-save" dirty={!!name && dirty}>
             <Link to="/phones/templates" className="button">
               {t('common.cancel')}
             </Link>
-            {name && dirty ? <span className="muted small">{t('phones.page.unsaved')}</span> : null}
-          </div>
+          </FormActions>
         ) : null}
       </form>
       {saved ? <TemplatePreview template={saved} round={round} dirty={dirty} /> : null}
@@ -329,18 +274,18 @@ export function PhoneTemplateEdit({ name }: { name?: string }) {
 /** What a phone of the template's vendor receives now (the saved template, served as to the phone). */
 function TemplatePreview({ template, round, dirty }: { template: PhoneTemplate; round: number; dirty: boolean }) {
   const { t } = useI18n();
-  const [phones, setPhones] = useState<Phone[] | null>(null);
   const [mac, setMac] = useState('');
-  useEffect(() => {
-    fetchAll<Phone>('/phones').then((all) => {
-      const mine = all.filter((p) => p.vendor === template.vendor);
-      // Phones that use this template first: those it is most likely to be checked on.
-      const uses = (p: Phone) => p.template === template.name || (!p.template && template.models.some((m) => m.toLowerCase() === p.model.toLowerCase()));
-      mine.sort((a, b) => Number(uses(b)) - Number(uses(a)));
-      setPhones(mine);
-      setMac((m) => m || mine[0]?.mac || '');
-    }, () => setPhones([]));
-  }, [template.vendor, template.name]);
+  const { data: phones } = useLoad(
+    () =>
+      fetchAll<Phone>('/phones').then((all) => {
+        const mine = all.filter((p) => p.vendor === template.vendor);
+        // Phones that use this template first: those it is most likely to be checked on.
+        const uses = (p: Phone) => p.template === template.name || (!p.template && template.models.some((m) => m.toLowerCase() === p.model.toLowerCase()));
+        return mine.sort((a, b) => Number(uses(b)) - Number(uses(a)));
+      }),
+    [template.vendor, template.name],
+    { failed: [], onLoad: (mine) => setMac((m) => m || mine[0]?.mac || '') },
+  );
   const chosen = phones?.find((p) => p.mac === mac);
   const applies = chosen && (chosen.template === template.name || (!chosen.template && (template.models.length === 0 || template.models.some((m) => m.toLowerCase() === chosen.model.toLowerCase()))));
   return (

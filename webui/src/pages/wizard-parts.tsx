@@ -40,14 +40,9 @@ export async function nameFree(collection: string, name: string): Promise<boolea
   }
 }
 
-/**
- * The wizard's busy flag and its final POST. `whileBusy` runs a step's check with the wizard busy,
- * what it throws going to the step's errors; `create` keeps what the POST made and, when the API
- * refuses a field, goes back to the step that holds it (`stepOf` its path).
- */
-export function useWizardCreate(errors: { clear(): void; take(err: unknown): void }, steps: Steps, stepOf: (path: string) => number) {
+/** A busy flag around work (a save, a check) whose failure goes to `errors`, next to the fields. */
+export function useBusyWork(errors: { take(err: unknown): void }) {
   const [busy, setBusy] = useState(false);
-  const [created, setCreated] = useState<Item | null>(null);
   const whileBusy = async (work: () => Promise<void>) => {
     setBusy(true);
     try {
@@ -58,6 +53,17 @@ export function useWizardCreate(errors: { clear(): void; take(err: unknown): voi
       setBusy(false);
     }
   };
+  return { busy, setBusy, whileBusy };
+}
+
+/**
+ * The wizard's busy flag and its final POST. `whileBusy` runs a step's check with the wizard busy,
+ * what it throws going to the step's errors; `create` keeps what the POST made and, when the API
+ * refuses a field, goes back to the step that holds it (`stepOf` its path).
+ */
+export function useWizardCreate(errors: { clear(): void; take(err: unknown): void }, steps: Steps, stepOf: (path: string) => number) {
+  const { busy, setBusy, whileBusy } = useBusyWork(errors);
+  const [created, setCreated] = useState<Item | null>(null);
   const create = async (path: string, body: Item, then: (r: WriteResult) => void) => {
     errors.clear();
     setBusy(true);
@@ -86,11 +92,11 @@ export function NumberField({ id, label, help, error, min, max, value, onChange 
 }
 
 /** A checkbox with its label and, when given, its help. */
-export function CheckField({ id, label, help, checked, onChange }: { id: string; label: string; help?: string; checked: boolean; onChange(v: boolean): void }) {
+export function CheckField({ id, label, help, checked, onChange, disabled, testId }: { id: string; label: string; help?: string; checked: boolean; onChange(v: boolean): void; disabled?: boolean; testId?: string }) {
   return (
     <div className="field check-field">
       <label className="check" htmlFor={id}>
-        <input id={id} type="checkbox" checked={checked} aria-describedby={help ? `${id}-help` : undefined} onChange={(e) => onChange(e.target.checked)} />
+        <input id={id} type="checkbox" disabled={disabled} checked={checked} aria-describedby={help ? `${id}-help` : undefined} onChange={(e) => onChange(e.target.checked)} data-testid={testId} />
         {label}
       </label>
       {help ? (
