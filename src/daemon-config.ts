@@ -23,6 +23,8 @@ export interface DaemonConfig {
   tftpHost: string;
   /** The LDAP phonebook the phones search (389 on the box). */
   ldapPort: number;
+  /** Provisioning requests a source address may make per minute (PBX_PROVISIONING_RATE; benchmarks raise it). */
+  provisioningRate: number;
   controlSocket: string;
   sipBindAddress: string;
   amiPort: number;
@@ -79,6 +81,7 @@ export function loadDaemonConfig(env: NodeJS.ProcessEnv = process.env): DaemonCo
     tftpPort: int(env, 'PBX_TFTP_PORT', 6969),
     tftpHost: env.PBX_TFTP_HOST ?? '0.0.0.0',
     ldapPort: int(env, 'PBX_LDAP_PORT', 1389),
+    provisioningRate: int(env, 'PBX_PROVISIONING_RATE', 600),
     controlSocket: env.PBX_CONTROL_SOCKET ?? join(dataDir, 'run', 'control.sock'),
     sipBindAddress: env.PBX_SIP_BIND ?? '0.0.0.0',
     amiPort: int(env, 'PBX_AMI_PORT', 5038),

@@ -451,6 +451,7 @@ export async function startDaemon(env: NodeJS.ProcessEnv = process.env): Promise
     log: provisioningLog,
     ldapPort: config.ldapPort,
     httpPort: () => boundHttpPort,
+    rateLimit: { perMinute: Math.max(1, config.provisioningRate) },
     onError: (err) => logger.warn({ err: (err as Error).message }, 'provisioning: a phone file could not be rendered'),
   });
 

@@ -333,6 +333,10 @@ function phoneRules(config: PbxConfig, kept: Set<string>): FieldError[] {
     }
     if (!kept.has(`phone admin ${phone.mac} ${phone.adminPassword}`))
       for (const message of passwordProblems(phone.adminPassword, { kind: 'sip', username: 'admin' })) errors.push({ path: ['phones', i, 'adminPassword'], message });
+    // The Gigaset profile points the base at its own file's URL and has no setting for HTTP
+    // credentials: the base would lose them at its first provisioning and fail every fetch after.
+    if (phone.httpAuth && phone.vendor === 'gigaset')
+      errors.push({ path: ['phones', i, 'httpAuth'], message: 'Gigaset bases cannot be given HTTP credentials through provisioning; leave HTTP authentication off' });
     if (phone.httpAuth && !kept.has(`phone ${phone.mac} ${phone.httpAuth.password}`))
       for (const message of passwordProblems(phone.httpAuth.password, { kind: 'sip', username: phone.httpAuth.username })) errors.push({ path: ['phones', i, 'httpAuth', 'password'], message });
   });

@@ -122,3 +122,30 @@ test('device usernames may not use the reserved trunk- prefix', () => {
   c.extensions[0]!.devices[0]!.username = 'trunk-carrier1';
   assert.ok(errorsOf(c).some((e) => e.startsWith('extensions[0].devices[0].username')));
 });
+
+test('phones: MAC normalised; lines are existing devices on one phone each; keys name what exists; Gigaset without HTTP credentials', () => {
+  const phone = (over: Record<string, unknown>) => ({ vendor: 'yealink', model: 'T46S', adminPassword: 'Adm-Qx7-kRw2zL', lines: [{ account: '201' }], ...over });
+  const ok = parseConfig({ ...base(), phones: [phone({ mac: '00-15-65-AA-BB-CC', keys: [{ type: 'blf', extension: '202' }] })] });
+  assert.equal(ok.phones[0]!.mac, '001565aabbcc');
+
+  const errors = errorsOf({
+    ...base(),
+    switches: [{ name: 'night', states: [{ name: 'day', destination: { hangup: true } }, { name: 'night', destination: { hangup: true } }] }],
+    phones: [
+      phone({ mac: '001565000001', lines: [{ account: 'nobody' }] }),
+      phone({ mac: '001565000002', keys: [{ type: 'blf', extension: '299' }, { type: 'park', slot: '701' }, { type: 'switch', switch: 'night' }, { type: 'line', line: 2 }] }),
+      phone({ mac: '001565000003' }),
+      phone({ mac: '7c2f80000004', vendor: 'gigaset', model: 'N870', lines: [{ account: '202' }], httpAuth: { username: 'base4', password: 'Hp4-kRt7Wq2x' } }),
+    ],
+  });
+  assert.deepEqual(errors.sort(), [
+    'phones[0].lines[0].account: no extension has a device nobody',
+    'phones[1].keys[0].extension: extension 299 does not exist',
+    'phones[1].keys[1].slot: call parking is off',
+    'phones[1].keys[2].switch: switch night has no code to watch and dial',
+    'phones[1].keys[3].line: the phone has 1 line(s)',
+    'phones[2].lines[0].account: device 201 is already on phone 001565000002',
+    'phones[3].httpAuth: Gigaset bases cannot be given HTTP credentials through provisioning; leave HTTP authentication off',
+  ].sort());
+  assert.ok(errorsOf({ ...base(), phones: [phone({ mac: '01:00:5e:00:00:01' })] }).some((e) => e.startsWith('phones[0].mac:')), 'a multicast MAC is no phone');
+});
