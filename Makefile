@@ -2,7 +2,7 @@
 #   make run     start the appliance in development mode (GUI/API on http://localhost:8080)
 #   make test    the whole suite (unit, golden, GUI components, integration against real Asterisk 22, GUI end to end in Chromium)
 #   make rootfs  build or reuse the Debian sid rootfs with Asterisk 22
-#   make bench   benchmarks (written to build/bench)
+#   make bench   benchmarks: bench/results/<time>.json and docs/performance.md (about 30 min)
 #   make clean   remove build output and local tool installs (keeps the rootfs cache)
 
 SHELL := /bin/bash
@@ -21,7 +21,7 @@ export PBX_ROOTFS_CACHE ?= /var/cache/pbx-appliance
 APT_PACKAGES := mmdebstrap sip-tester util-linux iproute2 python3 make g++ curl jq chromium sox libsox-fmt-mp3 tftp-hpa openssl
 STAMP := $(TOOLS)/stamps
 
-.PHONY: help run test test-unit test-integration test-e2e test-webui typecheck rootfs bench clean deps node npm webui
+.PHONY: help run test test-unit test-integration test-e2e test-webui typecheck rootfs bench bench-smoke clean deps node npm webui
 
 help:
 	@sed -n '2,7p' Makefile
@@ -78,6 +78,7 @@ test: deps npm rootfs typecheck webui
 	@echo "node $$(node --version)"
 	cd webui && node_modules/.bin/vitest run
 	PBX_ROOTFS="$$(./image-build/dev-rootfs.sh)" node scripts/run-tests.ts
+	PBX_ROOTFS="$$(./image-build/dev-rootfs.sh)" node scripts/bench/run.ts --smoke
 
 test-webui: webui
 	cd webui && node_modules/.bin/vitest run
@@ -91,9 +92,13 @@ test-integration: deps npm rootfs
 test-e2e: deps npm rootfs webui
 	PBX_ROOTFS="$$(./image-build/dev-rootfs.sh)" node scripts/run-tests.ts e2e
 
-bench: npm
-	@mkdir -p build/bench
-	@echo "no benchmarks yet (a later issue fills this target)" | tee build/bench/README.txt
+# Benchmarks against real Asterisk, SIPp and the supervisor as its own process (see docs/performance.md).
+bench: deps npm rootfs
+	PBX_ROOTFS="$$(./image-build/dev-rootfs.sh)" node scripts/bench/run.ts
+
+# Every benchmark part at tiny sizes (a few minutes; part of make test): figures produced, not judged.
+bench-smoke: deps npm rootfs
+	PBX_ROOTFS="$$(./image-build/dev-rootfs.sh)" node scripts/bench/run.ts --smoke
 
 clean:
 	rm -rf build test-artifacts .tools node_modules webui/node_modules webui/dist

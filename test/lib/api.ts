@@ -65,6 +65,10 @@ export class ApiClient {
     this.auth = auth;
     this.contract = contract;
   }
+  /** The bearer token, when this client uses one. */
+  get token(): string | undefined {
+    return this.auth.token;
+  }
   with(auth: { token?: string; cookie?: string; csrf?: string }): ApiClient {
     return new ApiClient(this.base, auth, this.contract);
   }
