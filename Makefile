@@ -20,6 +20,8 @@ export PBX_ROOTFS_CACHE ?= /var/cache/pbx-appliance
 # chromium: the GUI's end-to-end tests (Playwright cannot download browsers here).
 APT_PACKAGES := mmdebstrap sip-tester util-linux iproute2 python3 make g++ curl jq chromium sox libsox-fmt-mp3 tftp-hpa openssl
 STAMP := $(TOOLS)/stamps
+# The supervisor's Node flags: SUPERVISOR_NODE_FLAGS in src/daemon-config.ts says why (a unit test keeps them equal).
+SUPERVISOR_NODE_FLAGS := --max-semi-space-size=4
 
 .PHONY: help run test test-unit test-integration test-e2e test-webui typecheck rootfs bench bench-smoke clean deps node npm webui
 
@@ -72,7 +74,7 @@ typecheck: npm webui/node_modules/.installed
 	cd webui && node_modules/.bin/tsc -p tsconfig.json --noEmit
 
 run: deps npm rootfs webui
-	PBX_ROOTFS="$$(./image-build/dev-rootfs.sh)" node src/main.ts
+	PBX_ROOTFS="$$(./image-build/dev-rootfs.sh)" node $(SUPERVISOR_NODE_FLAGS) src/main.ts
 
 test: deps npm rootfs typecheck webui
 	@echo "node $$(node --version)"

@@ -7,6 +7,15 @@ import { fileURLToPath } from 'node:url';
 
 export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
+/**
+ * Node flags the supervisor runs with (make run, the box's service, the benchmarks). V8's
+ * default young generation (tens of MB of semi-space) is sized for throughput servers; a
+ * management daemon on a small box allocates little per request, and a 4 MB semi-space takes
+ * about 40 MB off its resident memory (docs/performance.md). The Makefile's run target repeats
+ * them; a unit test keeps the two equal.
+ */
+export const SUPERVISOR_NODE_FLAGS: readonly string[] = ['--max-semi-space-size=4'];
+
 export interface DaemonConfig {
   dataDir: string;
   /** chroot: dev/test rootfs; systemd: the appliance; none: no Asterisk (model/API only). */

@@ -2,7 +2,11 @@
 // first sheet's values as text (a formula gives its cached result, never its text, and is
 // never evaluated); writing puts every value in as a string cell, so nothing we write is ever a
 // formula, whatever it starts with. Uploads are bounded before exceljs inflates them.
-import ExcelJS from 'exceljs';
+import type ExcelJS from 'exceljs';
+
+// Loaded at the first spreadsheet, not at start: exceljs costs the idle supervisor about 30 MB.
+let loaded: Promise<typeof ExcelJS> | undefined;
+const excel = (): Promise<typeof ExcelJS> => (loaded ??= import('exceljs').then((m) => ((m as { default?: typeof ExcelJS }).default ?? m) as typeof ExcelJS));
 
 export const XLSX_CONTENT_TYPE = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
 export const XLSX_MAX_BYTES = 5 * 1024 * 1024;
@@ -66,7 +70,7 @@ export async function readXlsxRows(buf: Buffer, options: { maxRows?: number } = 
   if (buf.length > XLSX_MAX_BYTES) throw new XlsxError(`the spreadsheet is larger than ${XLSX_MAX_BYTES / 1024 / 1024} MB`);
   if (!looksLikeXlsx(buf)) throw new XlsxError('not an .xlsx file');
   if (declaredInflatedSize(buf) > XLSX_MAX_INFLATED) throw new XlsxError('the spreadsheet is too large once unpacked');
-  const wb = new ExcelJS.Workbook();
+  const wb = new (await excel()).Workbook();
   try {
     await wb.xlsx.load(buf as unknown as Parameters<typeof wb.xlsx.load>[0]);
   } catch (err) {
@@ -88,7 +92,7 @@ export async function readXlsxRows(buf: Buffer, options: { maxRows?: number } = 
 
 /** A workbook of one sheet: the header row (bold, frozen) and the rows, every cell a string. */
 export async function writeXlsx(header: readonly string[], rows: readonly (readonly string[])[], sheetName: string): Promise<Buffer> {
-  const wb = new ExcelJS.Workbook();
+  const wb = new (await excel()).Workbook();
   // Sheet names: at most 31 characters, none of []:*?/\ .
   const ws = wb.addWorksheet(sheetName.replace(/[[\]:*?/\\]/g, ' ').slice(0, 31) || 'Sheet1', { views: [{ state: 'frozen', ySplit: 1 }] });
   ws.addRow([...header]).font = { bold: true };

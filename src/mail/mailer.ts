@@ -2,7 +2,10 @@
 // One connection per message (voicemail mail is rare; a pool would hold a connection open to a
 // relay for nothing). Nothing is logged by nodemailer (its logger stays off), and errors carry
 // the relay's answer or the network reason, never the credentials.
-import nodemailer from 'nodemailer';
+// Loaded at the first mail, not at start: nodemailer costs the idle supervisor about 15 MB.
+type Nodemailer = typeof import('nodemailer');
+let loaded: Promise<Nodemailer> | undefined;
+const nodemailerModule = (): Promise<Nodemailer> => (loaded ??= import('nodemailer').then((m) => ((m as { default?: Nodemailer }).default ?? m) as Nodemailer));
 import type { MailSettings } from '../domain/model.ts';
 
 /** A relay failure: `reason` is what the relay answered, or why it could not be reached. */
@@ -26,8 +29,9 @@ export interface RelayResult {
 
 const TIMEOUTS = { connectionTimeout: 15_000, greetingTimeout: 15_000, socketTimeout: 60_000, dnsTimeout: 15_000 };
 
-function transport(settings: MailSettings) {
+async function transport(settings: MailSettings) {
   if (!settings.host) throw new MailRelayError('no mail relay is set', true);
+  const nodemailer = await nodemailerModule();
   return nodemailer.createTransport({
     host: settings.host,
     port: settings.port,
@@ -62,7 +66,7 @@ function relayError(err: unknown): MailRelayError {
 
 /** Sends a complete MIME message as it is (the envelope says who gets it). */
 export async function sendRaw(settings: MailSettings, envelope: { from: string; to: string[] }, raw: Buffer): Promise<RelayResult> {
-  const t = transport(settings);
+  const t = await transport(settings);
   try {
     const info = await t.sendMail({ envelope, raw });
     return { accepted: info.accepted.map(String), response: info.response };
@@ -75,7 +79,7 @@ export async function sendRaw(settings: MailSettings, envelope: { from: string; 
 
 /** Composes and sends a plain-text message from the box's sender address. */
 export async function sendText(settings: MailSettings, message: { to: string; subject: string; text: string }): Promise<RelayResult> {
-  const t = transport(settings);
+  const t = await transport(settings);
   try {
     const info = await t.sendMail({ from: { name: settings.fromName, address: settings.from }, to: message.to, subject: message.subject, text: message.text });
     return { accepted: info.accepted.map(String), response: info.response };

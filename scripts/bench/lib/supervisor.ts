@@ -1,10 +1,11 @@
-// The supervisor under test, as its own process (node src/main.ts), so its memory and CPU are
+// The supervisor under test, as its own process (node src/main.ts with the box's Node flags), so its memory and CPU are
 // its own and not the harness's. Its own data directory and ports; an admin API token.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { stringify } from 'yaml';
 import type { PbxConfigInput } from '../../../src/domain/model.ts';
+import { SUPERVISOR_NODE_FLAGS } from '../../../src/daemon-config.ts';
 import { ApiClient, adminSession, adminToken } from '../../../test/lib/api.ts';
 import { freePortBlock, waitFor } from '../../../test/lib/pbx.ts';
 import type { BenchContext } from './context.ts';
@@ -138,7 +139,7 @@ export async function startSupervisor(ctx: BenchContext, o: SupervisorOptions): 
   };
   const log = createWriteStream(join(dir, 'supervisor.log'), { flags: 'a' });
   const started = performance.now();
-  const child: ChildProcess = spawn(process.execPath, [join(ROOT, 'src/main.ts')], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child: ChildProcess = spawn(process.execPath, [...SUPERVISOR_NODE_FLAGS, join(ROOT, 'src/main.ts')], { env, stdio: ['ignore', 'pipe', 'pipe'] });
   child.stdout!.pipe(log, { end: false });
   child.stderr!.pipe(log, { end: false });
   let exited = false;
