@@ -121,7 +121,7 @@ export interface PhoneContext extends CommonContext {
   firmwareUrl?: string;
   featureCodes: FeatureCodes;
   /** Only when rendering a directory file. */
-  directory?: DirectoryEntry[];
+  directory?: readonly DirectoryEntry[];
 }
 
 /** The templates a phone gets: an admin's where one applies, the built-in ones otherwise. */
@@ -179,8 +179,25 @@ function splitName(name: string): { firstName: string; lastName: string } {
   return parts.length < 2 ? { firstName: '', lastName: name.trim() } : { firstName: parts[0]!, lastName: parts.slice(1).join(' ') };
 }
 
+const byName = new Intl.Collator('en', { sensitivity: 'base' });
+// A configuration snapshot never changes, so what is derived from it is kept per snapshot: a
+// burst of phones asking at once must not sort the whole directory once per file.
+const directoryCache = new WeakMap<PbxConfig, readonly DirectoryEntry[]>();
+const ownerCache = new WeakMap<PbxConfig, ReadonlyMap<string, { ext: PbxConfig['extensions'][number]; password: string }>>();
+const extNameCache = new WeakMap<PbxConfig, ReadonlyMap<string, string>>();
+
+function cached<T>(cache: WeakMap<PbxConfig, T>, config: PbxConfig, make: () => T): T {
+  let v = cache.get(config);
+  if (v === undefined) cache.set(config, (v = make()));
+  return v;
+}
+
 /** Extensions (those with devices or a name people look for) and the shared contacts, by name. */
-export function directoryEntries(config: PbxConfig): DirectoryEntry[] {
+export function directoryEntries(config: PbxConfig): readonly DirectoryEntry[] {
+  return cached(directoryCache, config, () => sortedDirectory(config));
+}
+
+function sortedDirectory(config: PbxConfig): readonly DirectoryEntry[] {
   const out: DirectoryEntry[] = [];
   for (const e of config.extensions) {
     out.push({ name: e.name, ...splitName(e.name), company: config.system.name, number: e.number, numbers: [{ number: e.number, type: 'extension', first: true }] });
@@ -189,7 +206,7 @@ export function directoryEntries(config: PbxConfig): DirectoryEntry[] {
     const numbers = c.numbers.map((n, i) => ({ number: n.number, type: n.type, first: i === 0 }));
     out.push({ name: c.name, ...splitName(c.name), company: c.company ?? '', number: c.numbers[0]!.number, numbers });
   }
-  return out.sort((a, b) => a.name.localeCompare(b.name, 'en', { sensitivity: 'base' }) || a.number.localeCompare(b.number));
+  return out.sort((a, b) => byName.compare(a.name, b.name) || a.number.localeCompare(b.number));
 }
 
 /**
@@ -197,8 +214,11 @@ export function directoryEntries(config: PbxConfig): DirectoryEntry[] {
  * phonebook entries (only the phonebook file needs them).
  */
 export function phoneContext(config: PbxConfig, phone: Phone, profile: VendorProfile, server: ServerInfo, chosen: ChosenTemplates, opts: { directory?: boolean } = {}): PhoneContext {
-  const owner = new Map<string, { ext: PbxConfig['extensions'][number]; password: string }>();
-  for (const ext of config.extensions) for (const d of ext.devices) owner.set(d.username, { ext, password: d.password });
+  const owner = cached(ownerCache, config, () => {
+    const m = new Map<string, { ext: PbxConfig['extensions'][number]; password: string }>();
+    for (const ext of config.extensions) for (const d of ext.devices) m.set(d.username, { ext, password: d.password });
+    return m;
+  });
   const fc = config.featureCodes;
   const srv = serverContext(config, server);
 
@@ -218,7 +238,7 @@ export function phoneContext(config: PbxConfig, phone: Phone, profile: VendorPro
       mwi: o?.ext.voicemail.enabled ?? false,
     };
   });
-  const extName = new Map(config.extensions.map((e) => [e.number, e.name]));
+  const extName = cached(extNameCache, config, () => new Map(config.extensions.map((e) => [e.number, e.name])));
   const keyTemplate = (index0: number, type: KeyContext['type'], value: string, label: string, line: number): KeyContext => ({
     index: index0 + 1,
     index0,

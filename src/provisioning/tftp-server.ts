@@ -115,6 +115,9 @@ export function localAddressFor(client: string, interfaces: NodeJS.Dict<NetworkI
   return all.find((i) => !i.internal)?.address ?? '127.0.0.1';
 }
 
+/** Receive buffer of the request socket: room for a few thousand read requests. */
+const REQUEST_BUFFER_BYTES = 2 * 1024 * 1024;
+
 export class TftpServer {
   private readonly opts: Required<Omit<TftpServerOptions, 'onError'>> & { onError: (err: Error) => void };
   private socket: Socket | undefined;
@@ -136,7 +139,10 @@ export class TftpServer {
 
   async start(port: number, host = '0.0.0.0'): Promise<void> {
     if (this.socket) throw new Error('the TFTP server is already started');
-    const socket = createSocket({ type: 'udp4' });
+    // A whole office booting at once sends its read requests together: the kernel's default
+    // receive buffer (about 256 requests) drops the rest, and each dropped phone waits a full
+    // retransmission timeout. The kernel caps this at net.core.rmem_max (rootfs/etc/sysctl.d).
+    const socket = createSocket({ type: 'udp4', recvBufferSize: REQUEST_BUFFER_BYTES });
     await new Promise<void>((resolve, reject) => {
       socket.once('error', reject);
       socket.bind(port, host, () => {

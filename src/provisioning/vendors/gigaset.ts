@@ -89,7 +89,7 @@ function firmwareVersion(url: string | undefined, vars: Record<string, string>):
 }
 
 /** One <entry> per number (the Wazo template fills the home number field, hm); ids must be unique. */
-function entries(list: DirectoryEntry[]) {
+function entries(list: readonly DirectoryEntry[]) {
   const out: { id: number; firstName: string; lastName: string; number: string }[] = [];
   for (const e of list) for (const n of e.numbers) out.push({ id: out.length + 1, firstName: e.firstName, lastName: e.lastName, number: n.number });
   return out;

@@ -62,7 +62,7 @@ function dstChange(t: NonNullable<PhoneContext['timezone']['dst']>['start']) {
  * line keys left after registrations and BLF), then the company phonebook (no sd). Contact
  * numbers (ct) must be unique in the file, so a phonebook number already on a key is skipped.
  */
-function contacts(keys: KeyContext[], entries: DirectoryEntry[]) {
+function contacts(keys: KeyContext[], entries: readonly DirectoryEntry[]) {
   const out: { firstName: string; lastName: string; number: string; speedDial: string }[] = [];
   const seen = new Set<string>();
   for (const k of keys.filter((x) => x.isSpeedDial)) {

@@ -111,7 +111,7 @@ function fkeyValue(k: KeyContext): string {
 }
 
 /** One <item> per number: the local directory holds one number per entry; indexes must be unique. */
-function tbookItems(entries: DirectoryEntry[]) {
+function tbookItems(entries: readonly DirectoryEntry[]) {
   const items: { index: number; name: string; firstName: string; lastName: string; company: string; number: string; type: string }[] = [];
   for (const e of entries)
     for (const n of e.numbers)
