@@ -2,8 +2,9 @@
 // that asked without being configured ("discovered"). Runtime data, not model.
 //
 // Writes are cheap because hundreds of phones ask at once after a power cut: record() and seen()
-// only queue the row; the queue is written by prepared statements in one transaction on the next
-// turn of the event loop (or when it is long). The database runs with synchronous=FULL, so one
+// only queue the row; the queue is written by prepared statements in one transaction a moment
+// later (FLUSH_DELAY_MS, or at once when it is long), so a burst costs a few commits, not one per
+// turn of the event loop. The database runs with synchronous=FULL, so one
 // commit per request would be one fsync per request. Every read flushes first, so a reader always
 // sees what was recorded before it. What is still queued when the process dies is lost; only
 // the log loses it, never the model.
@@ -83,6 +84,7 @@ const clamp = (s: string | undefined, max: number): string | null => (s === unde
 
 /** Queued beyond this many, the queue is written at once instead of on the next turn. */
 const MAX_QUEUED = 500;
+const FLUSH_DELAY_MS = 200;
 
 type Op = { kind: 'request'; entry: ProvisioningLogEntry; at: string } | { kind: 'seen'; sighting: PhoneSighting; at: string };
 
@@ -99,7 +101,7 @@ export class ProvisioningLog {
   private readonly trimDiscovered;
   private readonly writeQueue: (ops: Op[]) => void;
   private queue: Op[] = [];
-  private scheduled: NodeJS.Immediate | undefined;
+  private scheduled: NodeJS.Timeout | undefined;
   /** Rows written since the last trim; starts full so the first write after start trims. */
   private sinceTrim: number;
 
@@ -190,7 +192,7 @@ export class ProvisioningLog {
 
   /** Writes what is queued. */
   flush(): void {
-    if (this.scheduled) clearImmediate(this.scheduled);
+    if (this.scheduled) clearTimeout(this.scheduled);
     this.scheduled = undefined;
     if (this.queue.length === 0) return;
     const ops = this.queue;
@@ -260,14 +262,14 @@ export class ProvisioningLog {
     this.queue.push(op);
     if (this.queue.length >= MAX_QUEUED) this.flush();
     else
-      this.scheduled ??= setImmediate(() => {
+      this.scheduled ??= setTimeout(() => {
         this.scheduled = undefined;
         try {
           this.flush();
         } catch (err) {
           this.onError(err);
         }
-      });
+      }, FLUSH_DELAY_MS);
   }
 }
 
