@@ -79,7 +79,23 @@ export function findMailbox(config: PbxConfig, number: string): Mailbox | undefi
 
 /** The boxes an extension's phones show messages of (MWI): its own, then the shared boxes it is a member of. */
 export function watchedMailboxes(config: PbxConfig, extension: string): string[] {
-  return mailboxes(config)
-    .filter((m) => m.watchers.includes(extension))
-    .map((m) => m.number);
+  return watchIndex(config).get(extension) ?? [];
+}
+
+// Asked once per device: built once per configuration snapshot (a snapshot never changes), or
+// 10,000 extensions would mean 10,000 walks over every mailbox.
+const watchIndexes = new WeakMap<PbxConfig, ReadonlyMap<string, string[]>>();
+function watchIndex(config: PbxConfig): ReadonlyMap<string, string[]> {
+  let index = watchIndexes.get(config);
+  if (!index) {
+    const m = new Map<string, string[]>();
+    for (const box of mailboxes(config))
+      for (const w of new Set(box.watchers)) {
+        const list = m.get(w);
+        if (list) list.push(box.number);
+        else m.set(w, [box.number]);
+      }
+    watchIndexes.set(config, (index = m));
+  }
+  return index;
 }
