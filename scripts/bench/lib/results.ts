@@ -55,6 +55,25 @@ export interface RtpStreams {
   deliveredPercent: Figure;
 }
 
+/** Where the packets the streams miss were lost, over the same window. */
+export interface RtpLosses {
+  /** Packets the callers sent (short of expected: the load generator fell behind, not the box). */
+  callersSent: Figure;
+  /** Packets the called side echoed. */
+  calleeSent: Figure;
+  /**
+   * Packets the called side's echo sockets dropped (full buffer), never echoed: its echo threads
+   * were not scheduled in time (a load-generator loss), or the box sent a burst after a stall.
+   */
+  calleeDropped: Figure;
+  /** Packets the veth links dropped (a full receive backlog), all four directions. */
+  linkDropped: Figure;
+  /** Packets the box's sockets dropped (full receive buffer), facing the callers. */
+  boxDroppedFromCallers: Figure;
+  /** The same, facing the called side. */
+  boxDroppedFromCallee: Figure;
+}
+
 export interface CapacityLevel {
   /** Simultaneous calls asked for. */
   calls: number;
@@ -66,13 +85,23 @@ export interface CapacityLevel {
   concurrentAtEnd: Figure;
   windowSeconds: Figure;
   rtp: RtpStreams;
+  rtpLosses?: RtpLosses;
   /** failedPercent < 1 and rtp.deliveredPercent >= 99 and all calls up. */
   intact: boolean;
-  /** CPU seconds Asterisk used over the window (its process and threads). */
+  /** CPU time Asterisk used over the window (its process, all threads; cpu-ms). */
   asteriskCpu: Figure;
   /** The supervisor (PBX target only): CPU over the whole level, first INVITE to last BYE; its highest RSS then. */
   supervisorCpu?: Figure;
   supervisorRss?: Figure;
+  /** From the first INVITE until every call was up (or the harness stopped waiting). */
+  setupSeconds?: Figure;
+  /** How long the level's first call was held (later ones a little less: they end staggered). */
+  holdSeconds?: Figure;
+  /**
+   * Asterisk's bridges at the window's start, by technology: native_rtp relays the media in the
+   * RTP engine, simple_bridge passes every frame through the core (costlier per call).
+   */
+  bridges?: Record<string, number>;
 }
 
 export interface CpsStep {
@@ -81,6 +110,8 @@ export interface CpsStep {
   failed: Figure;
   failedPercent: Figure;
   ok: boolean;
+  /** The most calls in progress at once; ok needs it under the -l limit (else SIPp throttled the rate). */
+  peakConcurrent?: Figure;
 }
 
 export interface CapacityTarget {
@@ -118,10 +149,19 @@ export interface ApplySize {
   extensions: number;
   /** Client time of POST /extensions (commit + apply; the API answers after the apply). */
   apiAnswer: LatencySummary;
-  /** From sending the change to Asterisk showing the new endpoint (polled over ARI). */
+  /** From sending the change until Asterisk runs it: the new endpoint (polled over ARI) and its number in the dialplan. */
   live: LatencySummary;
   callsInProgress: Figure;
   callsDropped: Figure;
+  /**
+   * The endpoint alone (ARI), when `live` also waits for the number in the dialplan: the
+   * difference is the dialplan reload that follows the PJSIP one.
+   */
+  endpoint?: LatencySummary;
+  /** The supervisor's start at this size, process start to ready. */
+  startToReady?: Figure;
+  /** From ready until the supervisor's CPU went quiet; the changes were sent after it (or after its cap). */
+  settle?: Figure;
 }
 
 export interface ApplyResult {
@@ -131,8 +171,10 @@ export interface ApplyResult {
     imported: number;
     /** POST /extensions/bulk answer time (one revision, one apply). */
     apiAnswer: Figure;
-    /** Until the last imported endpoint is live in Asterisk. */
+    /** Until the first and the last imported extension are live in Asterisk (endpoint and dialplan, as ApplySize.live). */
     live: Figure;
+    /** The endpoints alone (ARI), when `live` also waits for the numbers in the dialplan. */
+    endpoint?: Figure;
     callsInProgress: Figure;
     callsDropped: Figure;
   };
@@ -148,6 +190,10 @@ export interface ApiResult {
   get: LatencySummary;
   /** Creates wait for their apply (the API answers after Asterisk took the change). */
   create: LatencySummary;
+  /** The supervisor's start, process start to ready. */
+  startToReady?: Figure;
+  /** From ready until the supervisor's CPU went quiet; the load started after it (or after its cap). */
+  settle?: Figure;
 }
 
 // ---- 4. provisioning -----------------------------------------------------------------------
@@ -158,6 +204,14 @@ export interface ProvisioningProtocolResult {
   seconds: Figure;
   filesPerSecond: Figure;
   latency: LatencySummary;
+  /** Times the `phones` asked at once (files, seconds and latency cover them all). */
+  bursts?: number;
+  /** CPU the supervisor used over the bursts (its process, all threads): near 1000 ms per second of burst, one core, it is the limit. */
+  supervisorCpu?: Figure;
+  /** TFTP: packets the client sent again after its timeout (a lost RRQ or ACK costs one timeout of latency). */
+  retransmissions?: Figure;
+  /** TFTP: datagrams the server's listening socket dropped on a full receive buffer (/proc/net/udp "drops"). */
+  serverSocketDrops?: Figure;
 }
 
 export interface ProvisioningResult {

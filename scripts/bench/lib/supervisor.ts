@@ -35,6 +35,14 @@ export function procSample(pid: number): ProcSample | undefined {
   }
 }
 
+function isAsterisk(pid: number): boolean {
+  try {
+    return readFileSync(`/proc/${pid}/comm`, 'utf8').trim() === 'asterisk';
+  } catch {
+    return false;
+  }
+}
+
 /** Direct children of `pid` whose command name is `comm`. */
 export function childrenNamed(pid: number, comm: string): number[] {
   const out: number[] = [];
@@ -146,6 +154,9 @@ export async function startSupervisor(ctx: BenchContext, o: SupervisorOptions): 
   child.once('exit', () => (exited = true));
   const url = `http://127.0.0.1:${httpPort}`;
   const stop = async () => {
+    // A supervisor too busy to act on SIGTERM is killed, and its Asterisk (which outlives its
+    // parent: it changes uid) must not be left holding the ports: it is ended here too.
+    const asterisk = childrenNamed(child.pid!, 'asterisk')[0];
     if (!exited) {
       const gone = new Promise<void>((r) => child.once('exit', () => r()));
       child.kill('SIGTERM');
@@ -153,8 +164,13 @@ export async function startSupervisor(ctx: BenchContext, o: SupervisorOptions): 
       await gone;
       clearTimeout(t);
     }
+    if (asterisk !== undefined && isAsterisk(asterisk)) {
+      process.kill(asterisk, 'SIGTERM');
+      for (let i = 0; i < 100 && isAsterisk(asterisk); i++) await new Promise((r) => setTimeout(r, 100));
+      if (isAsterisk(asterisk)) process.kill(asterisk, 'SIGKILL');
+    }
     log.end();
-  };
+  };;
   try {
     // 10,000 extensions take a while to seed, render and load.
     await waitFor(
