@@ -2,8 +2,8 @@
 // rendering (unit-tested with a hand-made fixture) except writePerformanceDoc, which writes the
 // files. A goal's verdict is computed from the figures: a miss shows as "not met", a figure
 // that is absent or not a number as "not measured"; nothing is judged from wording.
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { join, relative, sep } from 'node:path';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join, relative, resolve, sep } from 'node:path';
 import type {
   ApplySize,
   BenchResults,
@@ -421,7 +421,8 @@ function capacityMd(r: BenchResults, chart: string): string[] {
     [
       `SIPp callers place calls through the box to a SIPp "carrier" on the called side: G.711 µ-law (${s.codec}), ${s.packetMs} ms packets, RTP both ways (the callers stream a looped µ-law recording, the called side echoes what it receives), each call held ${s.holdSeconds} s, set up at ${s.setupRate} calls/s.`,
       `The callers authenticate as the box's extensions in turn and dial a national number that the last of the ${s.lcrRules} LCR rules sends out of the carrier trunk.`,
-      `Callers, called side and the box (or bare Asterisk) each sit in their own network namespace, joined by veth pairs, so the kernel's UDP counters (\`/proc/net/snmp\`: InDatagrams, RcvbufErrors, OutDatagrams) count each party's packets on its own, including the packets a load generator received but did not read.`,
+      `Callers and called side each sit in a network namespace of their own, joined to the box (or bare Asterisk, in the host namespace) by veth pairs, so the kernel's counters count each party's packets on its own: what the callers sent (their namespace's UDP OutDatagrams, less what their veth end dropped, less what the box's caller-facing sockets dropped), what reached the called side (its InDatagrams plus its echo sockets' drops), what it echoed (its OutDatagrams, less veth and box-socket drops), and what reached the callers (the drops of their media socket, which SIPp never reads: once it has filled, every packet that arrives is counted as a drop, and the window only starts then).`,
+      'The box\'s own sockets are found through its file descriptors and their drops read from `/proc/net/udp6` (Asterisk\'s RTP sockets are dual-stack); where packets were lost is recorded per level.',
       `The counters are read at the start and the end of a ${s.windowSeconds} s window during which every call of the level is up (no setup or teardown inside it).`,
       `A level is **intact** when under ${GOAL.intactFailedPercent} % of its calls failed, every call was up at both ends of the window, and each of the four streams of a relayed call (caller→box, box→callee, callee→box, box→caller) delivered at least ${GOAL.intactDeliveredPercent} % of the expected packets (50 per second per call).`,
       'Levels grow geometrically until one is not intact, then one or two steps bisect between the last intact and the first failed level.',
@@ -882,4 +883,14 @@ export function writePerformanceDoc(results: BenchResults, docDir: string, image
   writeFileSync(applySvg, renderApplySvg(results));
   writeFileSync(doc, renderPerformanceMarkdown(results, posix(relative(docDir, imageDir)), posix(relative(docDir, resultsFile))));
   return [doc, capacitySvg, applySvg];
+}
+
+// `node scripts/bench/report.ts bench/results/<time>.json`: the docs again from a stored run
+// (after a change of the renderer), without measuring anything.
+if (import.meta.main) {
+  const file = process.argv[2];
+  if (!file) throw new Error('usage: node scripts/bench/report.ts bench/results/<time>.json');
+  const root = join(import.meta.dirname, '../..');
+  const results = JSON.parse(readFileSync(file, 'utf8')) as BenchResults;
+  for (const written of writePerformanceDoc(results, join(root, 'docs'), join(root, 'docs/images'), resolve(file))) process.stdout.write(`${written}\n`);
 }

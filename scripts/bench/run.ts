@@ -6,6 +6,7 @@
 // A full run writes bench/results/<time>.json and regenerates docs/performance.md with its
 // charts; a smoke run writes the same under build/bench-smoke/. A run with --parts writes the
 // JSON only (the docs always come from a run of every part). Needs root and PBX_ROOTFS.
+// `node scripts/bench/report.ts bench/results/<time>.json` renders the docs again from a stored run.
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
