@@ -321,7 +321,7 @@ function latencyGoal(goal: string, target: string, l: LatencySummary, limitMs: n
   const p99 = ms(l.p99);
   const errors = num(l.errors) ?? 0;
   if (p99 === undefined) return notMeasured(goal, target, 'no p99 figure');
-  const measured = `${against(p99, limitMs, msDigits(p99))} ms${suffix}${errors ? `; ${group(errors)} of ${fmtInt(num(l.requests))} requests failed` : ''}`;
+  const measured = `${against(p99, limitMs, msDigits(p99))} ms${suffix}${errors ? `; ${group(errors)} requests failed, ${fmtInt(num(l.requests))} answered` : ''}`;
   return { goal, target, measured, verdict: judged(p99 < limitMs && errors === 0) };
 }
 
@@ -518,8 +518,8 @@ function applyMd(r: BenchResults, chart: string): string[] {
     [
       'For each size, a supervisor with that many extensions (each with a device, voicemail on every other one, a calling class over all LCR rules; 10 trunks, 50 LCR rules, ring groups and queues), calls in progress through the LCR to a SIPp carrier, then one extension added through `POST /api/v1/extensions`, several times.',
       '**API answer**: the client’s time for the POST, which answers once the change is committed and applied (configuration rendered, Asterisk reloaded).',
-      '**Live**: from just before the POST until Asterisk shows the new endpoint (`GET /ari/endpoints/PJSIP/<user>` polled until it answers 200).',
-      '**Dropped**: calls in progress that did not end normally (SIPp’s counts at their end), checked with Asterisk’s channel count after each apply.',
+      '**Live**: from just before the POST until Asterisk runs both halves of the new extension: its endpoint (`GET /ari/endpoints/PJSIP/<user>` answers 200) and its dialplan (`dialplan show <number>@pbx-internal` over an AMI connection of the harness); the endpoint alone is recorded too.',
+      '**Dropped**: a call in progress counts as clean only when the caller\'s own BYE at the end got its 200; a BYE from the box, a 481 or no answer counts it as dropped; Asterisk\'s channel count after each apply is the second view, and the larger of the two is reported (checked by deleting a channel and killing Asterisk mid-run: both show).',
       'The bulk import is one `POST /api/v1/extensions/bulk`: one revision, one apply.',
     ].join(' '),
   );
