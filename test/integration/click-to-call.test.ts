@@ -103,7 +103,16 @@ test('click-to-call rings every registered phone of the extension, then the carr
   assert.ok((await callIds()).includes(placed.callId), 'the call is listed while the phones ring');
 
   await c1.waitForLog('ANSWERED', 20_000);
-  const listed = (await calls().list()).find((c) => c.callId === placed.callId);
+  // The carrier logs ANSWERED as it sends its 200; the box's channel turns Up when that arrives.
+  let listed = (await calls().list()).find((c) => c.callId === placed.callId);
+  await waitFor(
+    async () => {
+      listed = (await calls().list()).find((c) => c.callId === placed.callId);
+      return listed?.channels.some((ch) => ch.trunk === 'carrier1' && ch.state === 'Up') === true;
+    },
+    10_000,
+    'the trunk leg to be up',
+  ).catch(() => undefined);
   assert.ok(listed, 'the connected call is listed under the id click-to-call returned');
   assert.deepEqual(listed.clickToCall, { extension: '201', number: '00441234567' });
   assert.ok(listed.channels.some((ch) => ch.extension === '201' && ch.device === '201' && ch.state === 'Up'), JSON.stringify(listed));
