@@ -4,7 +4,7 @@
 // retransmission rules against a scripted server socket of the test.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createSocket, type Socket } from 'node:dgram';
+import { udpInbox } from '../lib/udp-inbox.ts';
 import { TftpServer } from '../../src/provisioning/tftp-server.ts';
 import type { FileRequest, FileResponse } from '../../src/provisioning/service.ts';
 import { decodePacket, encodePacket, tftpGet, TftpError, TFTP_ERROR } from '../../scripts/bench/lib/tftp-client.ts';
@@ -108,29 +108,7 @@ test('server errors reject with their code: not found (1), access violation (2)'
 });
 
 /** A server socket of the test: every packet it gets, and a way to wait for the next one. */
-async function scriptedServer() {
-  const sock: Socket = createSocket('udp4');
-  const inbox: { msg: Buffer; port: number }[] = [];
-  let wake: (() => void) | undefined;
-  sock.on('message', (msg, r) => {
-    inbox.push({ msg, port: r.port });
-    wake?.();
-  });
-  await new Promise<void>((r) => sock.bind(0, '127.0.0.1', r));
-  const next = async (ms = 10_000) => {
-    const deadline = Date.now() + ms;
-    while (inbox.length === 0) {
-      if (Date.now() > deadline) throw new Error('no packet');
-      await new Promise<void>((r) => {
-        wake = r;
-        setTimeout(r, 50);
-      });
-    }
-    return inbox.shift()!;
-  };
-  const send = (port: number, packet: Buffer) => sock.send(packet, port, '127.0.0.1');
-  return { port: sock.address().port, inbox, next, send, close: () => sock.close() };
-}
+const scriptedServer = udpInbox;
 
 test('no answer: the RRQ is sent again `retries` times, then a timeout', async () => {
   const srv = await scriptedServer();

@@ -6,7 +6,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { createSocket, type Socket } from 'node:dgram';
+import { udpInbox } from '../lib/udp-inbox.ts';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -92,30 +92,12 @@ async function setup(opts: { timeoutMs?: number; retries?: number; host?: string
   };
 }
 
-/** A socket of the test and the packets it receives, in order. */
+/** A socket of the test and the packets it receives, in order; sends byte arrays and latin1 text. */
 async function rawClient() {
-  const sock: Socket = createSocket('udp4');
-  const inbox: { msg: Buffer; port: number }[] = [];
-  const waiters: (() => void)[] = [];
-  sock.on('message', (msg, r) => {
-    inbox.push({ msg, port: r.port });
-    waiters.splice(0).forEach((w) => w());
-  });
-  await new Promise<void>((r) => sock.bind(0, '127.0.0.1', r));
-  const next = async (ms = 10_000) => {
-    const deadline = Date.now() + ms;
-    while (inbox.length === 0) {
-      if (Date.now() > deadline) throw new Error('no packet');
-      await new Promise<void>((r) => {
-        waiters.push(r);
-        setTimeout(r, 100);
-      });
-    }
-    return inbox.shift()!;
-  };
+  const u = await udpInbox();
   const send = (port: number, ...parts: (number[] | string)[]) =>
-    sock.send(Buffer.concat(parts.map((p) => (typeof p === 'string' ? Buffer.from(p, 'latin1') : Buffer.from(p)))), port, '127.0.0.1');
-  return { sock, inbox, next, send, close: () => sock.close() };
+    u.send(port, Buffer.concat(parts.map((p) => (typeof p === 'string' ? Buffer.from(p, 'latin1') : Buffer.from(p)))));
+  return { ...u, send };
 }
 const rrq = (name: string, ...options: string[]) => [name, 'octet', ...options].map((s) => `${s}\0`).join('');
 
