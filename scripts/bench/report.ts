@@ -145,8 +145,17 @@ function figureNotes(value: unknown, key = ''): { key: string; note: string }[] 
 }
 
 function notesMd(value: unknown): string {
-  const notes = figureNotes(value);
-  return notes.length ? `Recorded with the figures:\n\n${notes.map((n) => `- \`${n.key}\`: ${n.note.replace(/\s*\n\s*/g, ' ')}`).join('\n')}` : '';
+  // One line per figure name: per-level notes (the window, a percentage) repeat with other
+  // values for every level; the first stands for them and the JSON holds each.
+  const byKey = new Map<string, { note: string; varies: boolean }>();
+  for (const n of figureNotes(value)) {
+    const note = n.note.replace(/\s*\n\s*/g, ' ');
+    const seen = byKey.get(n.key);
+    if (!seen) byKey.set(n.key, { note, varies: false });
+    else if (seen.note !== note) seen.varies = true;
+  }
+  const lines = [...byKey].map(([key, n]) => `- \`${key}\`: ${n.note}${n.varies ? ' (first of several; each in the JSON)' : ''}`);
+  return lines.length ? `Recorded with the figures:\n\n${lines.join('\n')}` : '';
 }
 
 // ---- capacity helpers ----------------------------------------------------------------------

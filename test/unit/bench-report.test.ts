@@ -262,3 +262,13 @@ test('writePerformanceDoc writes the page and both charts, linked relative to th
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('a note repeated per level with other values is listed once, marked as varying', () => {
+  const r = fixture();
+  const levels = r.parts.capacity!.pbx.levels;
+  assert.ok(levels.length >= 2);
+  levels.forEach((l, i) => (l.asteriskCpu = { ...l.asteriskCpu, note: `over the window of level ${i}` }));
+  const md = renderPerformanceMarkdown(r, 'images', '../bench/results/x.json');
+  const lines = md.split('\n').filter((l) => l.startsWith('- `asteriskCpu`:'));
+  assert.deepEqual(lines, ['- `asteriskCpu`: over the window of level 0 (first of several; each in the JSON)']);
+});
