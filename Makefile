@@ -18,7 +18,7 @@ export npm_config_nodedir := $(NODE24_DIR)
 export PBX_ROOTFS_CACHE ?= /var/cache/pbx-appliance
 
 # chromium: the GUI's end-to-end tests (Playwright cannot download browsers here).
-APT_PACKAGES := mmdebstrap sip-tester util-linux iproute2 python3 make g++ curl jq chromium sox libsox-fmt-mp3 tftp-hpa openssl
+APT_PACKAGES := mmdebstrap sip-tester util-linux iproute2 python3 make g++ curl jq chromium sox libsox-fmt-mp3 tftp-hpa openssl ldap-utils snmp snmptrapd gnupg
 STAMP := $(TOOLS)/stamps
 # The supervisor's Node flags: SUPERVISOR_NODE_FLAGS in src/daemon-config.ts says why (a unit test keeps them equal).
 SUPERVISOR_NODE_FLAGS := --max-semi-space-size=4

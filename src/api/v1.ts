@@ -5,7 +5,7 @@ import type { IncomingMessage } from 'node:http';
 import type { Readable } from 'node:stream';
 import { z } from 'zod';
 import { COLLECTIONS, collectionOfType, maskItem, type Collection } from '../domain/collections.ts';
-import { LEVELS, SECTIONS, allows, permissionsSchema, roleSchema, userSchema } from '../domain/auth.ts';
+import { LEVELS, SECTIONS, allows, permissionsSchema, roleSchema, userSchema, type Section } from '../domain/auth.ts';
 import { callEventSchema, type CallEvent } from '../domain/calls.ts';
 import {
   activeCallSchema,
@@ -20,7 +20,7 @@ import {
 import { ForbiddenError, NotFoundError, UnavailableError, ValidationError } from '../domain/errors.ts';
 import { PbxError, type FieldError } from '../domain/errors.ts';
 import { systemSchema, CALL_EVENT_TYPES } from '../domain/model.ts';
-import { featureCodesSchema, mailSchema, servicesSchema, extensionNumber } from '../domain/model.ts';
+import { featureCodesSchema, mailSchema, servicesSchema, extensionNumber, directorySchema, snmpSchema, cdrSettingsSchema } from '../domain/model.ts';
 import { GREETING_KINDS, VOICEMAIL_FOLDERS, type GreetingKind } from '../domain/voicemail.ts';
 import {
   QUEUE_EVENT_TYPES,
@@ -133,6 +133,12 @@ export interface ApiDeps {
   provisioning?: ProvisioningApi;
   /** The provisioning settings singleton (/provisioning/settings). */
   provisioningSettings?: SettingsService<'provisioning'>;
+  /** The LDAP directory settings singleton (/directory). */
+  directorySettings?: SettingsService<'directory'>;
+  /** The SNMP agent settings singleton (/snmp). */
+  snmpSettings?: SettingsService<'snmp'>;
+  /** CDR retention and reports singleton (/cdr/settings). */
+  cdrSettings?: SettingsService<'cdr'>;
 }
 
 type PromptLanguage = z.infer<typeof languageSchema>;
@@ -1424,8 +1430,12 @@ export function buildApi(deps: ApiDeps): RouteRegistry {
     ['/feature-codes', featureCodesSchema, () => deps.featureCodes, 'Feature codes dialled from phones and typed during calls'],
     ['/mail', mailSchema, () => deps.mailSettings, 'The SMTP relay the box sends mail through (password never answered)'],
     ['/services', servicesSchema, () => deps.serviceSettings, 'Settings of the user services: call parking, recording storage'],
+    ['/directory', directorySchema, () => deps.directorySettings, 'The LDAP phonebook server: binds, what is published, size limit (phonebook user password never answered)', 'phonebook'],
+    ['/snmp', snmpSchema, () => deps.snmpSettings, 'The SNMP agent: v2c communities with source networks, v3 users, trap receivers (v3 keys never answered)'],
+    ['/cdr/settings', cdrSettingsSchema, () => deps.cdrSettings, 'CDR retention (CDR, recordings, voicemail) and scheduled CDR reports by e-mail', 'cdr'],
   ] as const;
-  for (const [path, schema, service, summary] of singletons) {
+  for (const [path, schema, service, summary, sectionOf] of singletons as readonly (readonly [string, z.ZodType, () => SettingsService<never> | undefined, string, Section?])[]) {
+    const section: Section = sectionOf ?? 'system';
     const api = () => {
       const s = service();
       if (!s) throw new UnavailableError(`${path.slice(1)} is not available`);
@@ -1434,9 +1444,9 @@ export function buildApi(deps: ApiDeps): RouteRegistry {
     r.add({
       method: 'get',
       path,
-      tag: 'system',
+      tag: section,
       summary,
-      access: { section: 'system', level: 'read' },
+      access: { section, level: 'read' },
       responses: { 200: schema, 503: errorSchema },
       handler: () => ({ body: api().get() }),
     });
@@ -1444,9 +1454,9 @@ export function buildApi(deps: ApiDeps): RouteRegistry {
       r.add({
         method: mode,
         path,
-        tag: 'system',
+        tag: section,
         summary: mode === 'put' ? `Replace: ${summary.toLowerCase()}` : `Change some fields: ${summary.toLowerCase()}`,
-        access: { section: 'system', level: 'write' },
+        access: { section, level: 'write' },
         docBody: schema,
         responses: { 200: writeResult(schema), 400: errorSchema, 409: errorSchema, 503: errorSchema },
         handler: async ({ req, actor }) => ({ body: await api().put(req.body, actor, mode) }),

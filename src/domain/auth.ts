@@ -1,7 +1,7 @@
 // Users, roles and permissions of the management plane. A permission is a level per section;
 // every API route names the section and level it needs, so a role is exactly what it can do.
 import { z } from 'zod';
-import { displayText } from './model.ts';
+import { displayText, extensionNumber } from './model.ts';
 
 /**
  * Sections of the box. Those of later issues (groups, ivr, phonebook, switches, cdr,
@@ -89,6 +89,8 @@ export const userSchema = z
     username,
     role: roleName,
     fullName: displayText(64).optional(),
+    /** The user's own extension: their calls (/me/calls) and personal contacts (/me/contacts). */
+    extension: extensionNumber.describe('The user’s own extension: “my calls” and personal contacts').optional(),
     language: z.enum(['en', 'it']).default('en'),
   })
   .strict();

@@ -973,6 +973,94 @@ export const provisioningSettingsSchema = z
   })
   .strict();
 
+/** The LDAP phonebook the box serves (src/directory/): tree `ou=phonebook,dc=pbx`, docs/directory.md. */
+export const directorySchema = z
+  .object({
+    enabled: z.boolean().describe('Serve the phonebook over LDAP (389 on the box)').default(true),
+    /** Searches without a bind. Off: every search needs a phone's account or the phonebook user. */
+    anonymous: z.boolean().describe('Allow searches without a bind (off: phones bind with their SIP account)').default(false),
+    /** The phonebook user for clients other than the box's phones: binds as cn=<bindName>,ou=users,dc=pbx. */
+    bindName: identifier.describe('Name of the phonebook user (binds as cn=<name>,ou=users,dc=pbx)').default('phonebook'),
+    /** Its password; absent: no phonebook user, only phones bind. */
+    bindPassword: sipSecret.describe('Password of the phonebook user; absent: only phones bind').optional(),
+    /** Extensions are published next to the shared contacts. */
+    publishExtensions: z.boolean().describe('Publish the extensions next to the shared contacts').default(true),
+    /** Extensions left out (fax lines, service numbers). */
+    hiddenExtensions: z.array(extensionRef()).max(10_000).describe('Extensions not published').default([]),
+    /** Prepended to the outside numbers of shared contacts, as the phones must dial them (e.g. 0). */
+    outsidePrefix: z.string().regex(/^[0-9*#]{0,4}$/, 'up to 4 digits, * or #').describe('Prepended to outside numbers, as phones must dial them (e.g. 0)').default(''),
+    /** Most entries one search answers (phones ask for fewer). */
+    sizeLimit: z.number().int().min(1).max(10_000).describe('Most entries one search answers').default(200),
+  })
+  .strict();
+
+const snmpSecret = z.string().min(8, 'at least 8 characters').max(64).regex(/^[!-~]+$/, 'printable ASCII without spaces');
+const community = z.string().regex(/^[A-Za-z0-9._-]{1,32}$/, 'letters, digits, . _ -, at most 32');
+
+/** The SNMP agent (src/snmp/): off by default; MIB in rootfs/usr/share/snmp/mibs, docs/snmp.md. */
+export const snmpSchema = z
+  .object({
+    enabled: z.boolean().describe('Run the SNMP agent (161/udp on the box)').default(false),
+    /** Address the agent listens on. */
+    bindAddress: z.union([z.ipv4(), z.ipv6()]).describe('Address the agent listens on').default('0.0.0.0'),
+    sysName: displayText(64).describe('sysName; absent: the host name').optional(),
+    sysLocation: displayText(128).describe('sysLocation').default(''),
+    sysContact: displayText(128).describe('sysContact').default(''),
+    /** v2c read-only communities, each answered only from its sources. */
+    communities: z
+      .array(z.object({ name: community, sources: z.array(cidr).min(1, 'at least one source network').max(20) }).strict())
+      .max(10)
+      .describe('v2c read-only communities, each answered only from its source networks')
+      .default([]),
+    /** v3 users, authPriv only: SHA-256 authentication, AES-128 privacy. */
+    v3Users: z
+      .array(z.object({ name: community, authKey: snmpSecret, privKey: snmpSecret }).strict())
+      .max(10)
+      .describe('v3 users (authPriv: SHA-256 and AES); keys never answered')
+      .default([]),
+    /** v2c traps go to these receivers. */
+    trapReceivers: z
+      .array(z.object({ host: hostName, port: port.default(162), community }).strict())
+      .max(10)
+      .describe('Receivers of v2c traps (Asterisk, trunks, disk, HA)')
+      .default([]),
+    /** A disk fuller than this raises the disk trap. */
+    diskFullPercent: z.number().int().min(50).max(99).describe('Disk use (%) that raises the disk-full trap').default(90),
+  })
+  .strict();
+
+/** Retention (days; 0 keeps forever) of each kind of call data; a legal hold on a call stops its deletion. */
+export const retentionSchema = z
+  .object({
+    cdrDays: z.number().int().min(0).max(3650).describe('CDR rows older than this are deleted; 0 keeps them').default(0),
+    recordingDays: z.number().int().min(0).max(3650).describe('Recordings older than this are deleted; 0 keeps them').default(0),
+    voicemailDays: z.number().int().min(0).max(3650).describe('Voicemail messages older than this are deleted (besides each mailbox’s own limit); 0 keeps them').default(0),
+  })
+  .strict();
+
+/** A CDR report mailed on a schedule (numbers masked as the admin sees them). */
+export const cdrReportSchema = z
+  .object({
+    name: identifier,
+    enabled: z.boolean().default(true),
+    schedule: z.enum(['daily', 'weekly', 'monthly']).describe('daily: yesterday, at 01:00; weekly: last Monday–Sunday, Mondays; monthly: last month, on the 1st'),
+    format: z.enum(['csv', 'xlsx']).default('csv'),
+    recipients: z.array(z.email('a valid e-mail address').max(254)).min(1, 'at least one recipient').max(20),
+    direction: z.enum(['in', 'out', 'internal']).optional(),
+    extension: extensionRef().optional(),
+    trunk: nameRef('trunks').optional(),
+    queue: nameRef('queues').optional(),
+  })
+  .strict();
+
+/** CDR and privacy settings (a singleton): retention and scheduled reports. The privacy key is not here: the privacy admin's, kept apart. */
+export const cdrSettingsSchema = z
+  .object({
+    retention: retentionSchema.default(retentionSchema.parse({})),
+    reports: z.array(cdrReportSchema).max(50).default([]),
+  })
+  .strict();
+
 /**
  * The call-handling lists: stored as JSON rows of one table, diffed by their key for the audit
  * log. [list, key field, object type as the audit log and the API's collections name it].
@@ -1029,6 +1117,9 @@ export const pbxConfigSchema = z
     phones: z.array(phoneSchema).max(10_000).default([]),
     phoneTemplates: z.array(phoneTemplateSchema).max(200).default([]),
     provisioning: provisioningSettingsSchema.default(provisioningSettingsSchema.parse({})),
+    directory: directorySchema.default(directorySchema.parse({})),
+    snmp: snmpSchema.default(snmpSchema.parse({})),
+    cdr: cdrSettingsSchema.default(cdrSettingsSchema.parse({})),
   })
   .strict();
 
@@ -1076,6 +1167,10 @@ export type PhoneKey = z.infer<typeof phoneKeySchema>;
 export type Phone = z.infer<typeof phoneSchema>;
 export type PhoneTemplate = z.infer<typeof phoneTemplateSchema>;
 export type ProvisioningSettings = z.infer<typeof provisioningSettingsSchema>;
+export type DirectorySettings = z.infer<typeof directorySchema>;
+export type SnmpSettings = z.infer<typeof snmpSchema>;
+export type CdrSettings = z.infer<typeof cdrSettingsSchema>;
+export type CdrReport = z.infer<typeof cdrReportSchema>;
 export type CallEventType = (typeof CALL_EVENT_TYPES)[number];
 /** The whole configuration: what the store snapshots, the renderer reads and pbxctl exports. */
 export type PbxConfig = z.infer<typeof pbxConfigSchema>;

@@ -35,6 +35,8 @@ export interface Principal {
   name: string;
   permissions: Permissions;
   mustChangePassword: boolean;
+  /** The user's own extension (users only; tokens act for no extension). */
+  extension?: string;
   /** For sessions: the CSRF token the client must echo on writes. */
   csrf?: string;
   sessionHash?: string;
@@ -317,6 +319,7 @@ export class AuthService {
       name: user.username,
       permissions: this.permissionsOf(user.role),
       mustChangePassword: user.mustChangePassword,
+      ...(user.extension ? { extension: user.extension } : {}),
       csrf: s.csrf,
       sessionHash: idHash,
     };

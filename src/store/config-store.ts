@@ -133,6 +133,9 @@ export class ConfigStore {
       mail: setting('mail'),
       services: setting('services'),
       provisioning: setting('provisioning'),
+      directory: setting('directory'),
+      snmp: setting('snmp'),
+      cdr: setting('cdr'),
     };
     // An empty database has no emergency rows yet; the schema's defaults fill it.
     if (!this.initialized()) return pbxConfigSchema.parse({ system: raw.system });
@@ -199,6 +202,9 @@ export class ConfigStore {
     setting.run('mail', JSON.stringify(config.mail));
     setting.run('services', JSON.stringify(config.services));
     setting.run('provisioning', JSON.stringify(config.provisioning));
+    setting.run('directory', JSON.stringify(config.directory));
+    setting.run('snmp', JSON.stringify(config.snmp));
+    setting.run('cdr', JSON.stringify(config.cdr));
 
     const revision = this.revision() + 1;
     setting.run('revision', String(revision));

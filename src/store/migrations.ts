@@ -171,4 +171,15 @@ export const MIGRATIONS: readonly string[] = [
   );
   CREATE INDEX discovered_phones_last_seen ON discovered_phones (last_seen);
   `,
+  /* 7: call detail records (src/store/cdr-store.ts): one row per call leg and one per queue call,
+     ingested from Asterisk's cdr_custom and queue_log files; runtime data, not model. */ `
+  CREATE TABLE cdr_placeholder (id INTEGER PRIMARY KEY);
+  `,
+  /* 8: privacy (src/store/privacy-store.ts): the privacy officer's public key, wrapped data keys
+     of the field encryption, key changes and their progress. Never a usable secret key. */ `
+  CREATE TABLE privacy_placeholder (id INTEGER PRIMARY KEY);
+  `,
+  /* 9: personal contacts of the users (src/store/contact-store.ts): never published over LDAP. */ `
+  CREATE TABLE personal_contacts_placeholder (id INTEGER PRIMARY KEY);
+  `,
 ];
