@@ -356,6 +356,9 @@ export async function startDaemon(env: NodeJS.ProcessEnv = process.env): Promise
   const featureCodes = new SettingsService(service, 'featureCodes');
   const mailSettings = new SettingsService(service, 'mail');
   const serviceSettings = new SettingsService(service, 'services');
+  const directorySettings = new SettingsService(service, 'directory');
+  const snmpSettings = new SettingsService(service, 'snmp');
+  const cdrSettings = new SettingsService(service, 'cdr');
   const userState = new UserStateService({
     config: service,
     runtime: control,
@@ -472,6 +475,9 @@ export async function startDaemon(env: NodeJS.ProcessEnv = process.env): Promise
     provisioning: provisioningRouter(provisioning),
     api: { config: service, resources, auth, backup, apply: applier, calls, callEvents, webhookDeliveries, status, setup, prompts, moh, switches, queues, conferences, featureCodes, mailSettings, serviceSettings, liveEvents, userState, recordings, voicemail, mailTest, httpPort: () => boundHttpPort,
       provisioningSettings,
+      directorySettings,
+      snmpSettings,
+      cdrSettings,
       provisioning: {
         preview: (mac, file, server) => provisioning.preview(mac, file, server),
         info: (address) => provisioning.info(address, { http: boundHttpPort, https: boundHttpsPort, tftp: boundTftpPort }),
