@@ -110,3 +110,36 @@ export async function writeXlsx(header: readonly string[], rows: readonly (reado
   });
   return Buffer.from(await wb.xlsx.writeBuffer());
 }
+
+/** A spreadsheet written as it goes (exceljs' streaming writer): rows are never all in memory. */
+export interface XlsxStreamWriter {
+  /** Adds a row; resolves once `out` can take more (backpressure). */
+  addRow(row: readonly string[]): Promise<void>;
+  finish(): Promise<void>;
+}
+
+/** Starts a one-sheet workbook on `out`: the header row (bold), then the rows, every cell a string. */
+export async function createXlsxStreamWriter(out: NodeJS.WritableStream & { writableNeedDrain?: boolean }, header: readonly string[], sheetName: string): Promise<XlsxStreamWriter> {
+  const mod = await excel();
+  const wb = new mod.stream.xlsx.WorkbookWriter({ stream: out as unknown as import('node:stream').Stream, useStyles: true, useSharedStrings: false });
+  const ws = wb.addWorksheet(sheetName.replace(/[[\]:*?/\\]/g, ' ').slice(0, 31) || 'Sheet1', { views: [{ state: 'frozen', ySplit: 1 }] });
+  const head = ws.addRow([...header]);
+  head.font = { bold: true };
+  head.commit();
+  const drained = () => new Promise<void>((res) => out.once('drain', () => res()));
+  return {
+    async addRow(row) {
+      const r = ws.addRow([]);
+      // Strings cell by cell: exceljs makes a formula only from a { formula } object.
+      row.forEach((v, i) => {
+        r.getCell(i + 1).value = String(v);
+      });
+      r.commit();
+      if (out.writableNeedDrain) await drained();
+    },
+    async finish() {
+      ws.commit();
+      await wb.commit();
+    },
+  };
+}

@@ -82,7 +82,9 @@ function ivrContext(v: Ivr, config: PbxConfig): DialplanContext {
     ` same => n,WaitExten(${v.timeout})`,
   );
   for (const o of v.options) {
-    c.lines.push(`exten => ${o.key},1,${dest(o.destination)}`, ' same => n,Return()');
+    // The caller's choice is a step of the call's route (CDR, pbx-lib-cdr).
+    checkArgs([`ivr/${v.name}:${o.key}`], owner);
+    c.lines.push(`exten => ${o.key},1,Gosub(pbx-lib-cdr,s,1(ivr/${v.name}:${o.key}))`, ` same => n,${dest(o.destination)}`, ' same => n,Return()');
   }
   c.lines.push(
     'exten => i,1,Set(LOCAL(tries)=$[${tries} + 1])',

@@ -124,7 +124,8 @@ test('rendered contexts: one per object, IVR keys as extensions, numbers in pbx-
   const text = renderDialplan('t', '', renderCallHandling(c));
   assert.match(text, /^\[pbx-time-office\]\nexten => s,1,Gosub\(pbx-lib-time,s,1\(1-0800-1200,,ext\/201,ivr\/main,ivr\/main\)\)/m);
   assert.match(text, /^\[pbx-ivr-main\]$/m);
-  assert.match(text, /^exten => 1,1,Gosub\(pbx-lib-dest,s,1\(group\/sales,pbx-all-routes\)\)$/m);
+  // The caller's choice is a step of the route in the CDR, then the destination.
+  assert.match(text, /^exten => 1,1,Gosub\(pbx-lib-cdr,s,1\(ivr\/main:1\)\)\n same => n,Gosub\(pbx-lib-dest,s,1\(group\/sales,pbx-all-routes\)\)$/m);
   assert.match(text, /^exten => s,1,Gosub\(pbx-lib-group,s,1\(sales,all,ext\/201\/20\/1&num\/3331234567\/20\/1,60,hangup,hangup,0,\)\)$/m);
 });
 
