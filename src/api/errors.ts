@@ -11,6 +11,7 @@ const STATUS: Record<string, number> = {
   forbidden: 403,
   not_permitted: 403,
   password_change_required: 403,
+  locked: 403,
   not_found: 404,
   conflict: 409,
   payload_too_large: 413,

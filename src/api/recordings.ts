@@ -15,8 +15,8 @@ export interface RecordingsApi {
   list(q: RecordingQuery): { items: Recording[]; total: number };
   /** NotFoundError when there is no such recording. */
   get(id: string): Recording;
-  /** ConflictError while it is still being recorded; `range`: inclusive bytes, within the size. */
-  open(id: string, range?: { start: number; end: number }): Promise<{ stream: Readable; size: number; recording: Recording }>;
+  /** ConflictError while it is still being recorded; `range`: inclusive bytes, within the size; `session`: the caller's session (encrypted storage decrypts with its unlocked key). */
+  open(id: string, range?: { start: number; end: number }, session?: string): Promise<{ stream: Readable; size: number; recording: Recording }>;
   remove(id: string): Promise<void>;
 }
 
@@ -44,8 +44,14 @@ export function parseRange(header: string | undefined, size: number): { start: n
   return { start, end };
 }
 
-export function addRecordingRoutes(r: RouteRegistry, deps: { config: ConfigService; recordings?: RecordingsApi | undefined }): void {
+/** Encryption at rest (src/crypto/privacy-service.ts): with a privacy key set, every route needs the session unlocked (LockedError, 403 'locked'). */
+export interface RecordingsPrivacy {
+  requireUnlocked(sessionHash: string | undefined): void;
+}
+
+export function addRecordingRoutes(r: RouteRegistry, deps: { config: ConfigService; recordings?: RecordingsApi | undefined; privacy?: RecordingsPrivacy | undefined }): void {
   const { config } = deps;
+  const unlocked = (p: { sessionHash?: string } | undefined) => deps.privacy?.requireUnlocked(p?.sessionHash);
   const recordings = () => {
     if (!deps.recordings) throw new UnavailableError('recordings are not available');
     return deps.recordings;
@@ -61,7 +67,8 @@ export function addRecordingRoutes(r: RouteRegistry, deps: { config: ConfigServi
     access: { section: 'recordings', level: 'read' },
     query: recordingQuerySchema,
     responses: { 200: recordingListSchema, 400: errorSchema, 401: errorSchema, 403: errorSchema, 503: errorSchema },
-    handler: ({ query, actor }) => {
+    handler: ({ query, actor, principal }) => {
+      unlocked(principal);
       const out = recordings().list(query);
       config.record(actor, 'recordings.list', target('*'), `listed recordings (${out.items.length} of ${out.total})`);
       return { body: out };
@@ -76,7 +83,8 @@ export function addRecordingRoutes(r: RouteRegistry, deps: { config: ConfigServi
     access: { section: 'recordings', level: 'read' },
     params: idParams,
     responses: { 200: recordingSchema, 400: errorSchema, 401: errorSchema, 403: errorSchema, 404: errorSchema, 503: errorSchema },
-    handler: ({ params, actor }) => {
+    handler: ({ params, actor, principal }) => {
+      unlocked(principal);
       const rec = recordings().get(params.id);
       config.record(actor, 'recordings.read', target(params.id), `read recording ${params.id}`);
       return { body: rec };
@@ -93,7 +101,8 @@ export function addRecordingRoutes(r: RouteRegistry, deps: { config: ConfigServi
     access: { section: 'recordings', level: 'read' },
     params: idParams,
     responses: { 200: 'audio/wav', 206: 'audio/wav', 400: errorSchema, 401: errorSchema, 403: errorSchema, 404: errorSchema, 409: errorSchema, 416: errorSchema, 503: errorSchema },
-    handler: async ({ req, res, params, actor }) => {
+    handler: async ({ req, res, params, actor, principal }) => {
+      unlocked(principal);
       const api = recordings();
       const rec = api.get(params.id);
       if (rec.state !== 'stored' || rec.size === undefined) throw new ConflictError(`recording ${params.id} is still being recorded`);
@@ -104,7 +113,7 @@ export function addRecordingRoutes(r: RouteRegistry, deps: { config: ConfigServi
         res.json({ error: { code: 'range_not_satisfiable', message: `the recording has ${size} bytes`, fields: [] } });
         return { raw: true };
       }
-      const { stream } = await api.open(params.id, range);
+      const { stream } = await api.open(params.id, range, principal?.sessionHash);
       config.record(
         actor,
         'recordings.download',
@@ -132,7 +141,8 @@ export function addRecordingRoutes(r: RouteRegistry, deps: { config: ConfigServi
     access: { section: 'recordings', level: 'write' },
     params: idParams,
     responses: { 204: 'none', 400: errorSchema, 401: errorSchema, 403: errorSchema, 404: errorSchema, 409: errorSchema, 503: errorSchema },
-    handler: async ({ params, actor }) => {
+    handler: async ({ params, actor, principal }) => {
+      unlocked(principal);
       await recordings().remove(params.id);
       config.record(actor, 'recordings.delete', target(params.id), `deleted recording ${params.id}`);
       return { status: 204 };

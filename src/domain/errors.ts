@@ -96,3 +96,10 @@ export class UpstreamError extends PbxError {
     super('upstream_failed', message);
   }
 }
+
+/** The privacy data needs the privacy officer's key unlocked for this session (403, code 'locked'). */
+export class LockedError extends PbxError {
+  constructor(message = 'locked: unlock the privacy key for this session first (POST /api/v1/privacy/unlock)') {
+    super('locked', message);
+  }
+}

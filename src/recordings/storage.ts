@@ -36,8 +36,12 @@ export interface RecordingStorage {
    * the source in place, or the stored file complete.
    */
   store(id: string, sourcePath: string, meta: RecordingMeta): Promise<{ key: string; size: number }>;
-  /** The audio (a part of it with `range`). Errors (a missing file) surface on the stream, or as NotStoredError. */
-  open(key: string, range?: ByteRange): Promise<Readable>;
+  /**
+   * The audio (a part of it with `range`). Errors (a missing file) surface on the stream, or as
+   * NotStoredError. `session`: the caller's session (principal.sessionHash), for storages that
+   * need the session's unlocked key (encryption at rest); they throw LockedError without it.
+   */
+  open(key: string, range?: ByteRange, session?: string): Promise<Readable>;
   /** Removes the stored file; a file already gone is not an error. */
   remove(key: string): Promise<void>;
 }
@@ -59,19 +63,7 @@ export class LocalRecordingStorage implements RecordingStorage {
   }
 
   async store(id: string, sourcePath: string, meta: RecordingMeta): Promise<{ key: string; size: number }> {
-    if (!/^[0-9A-Za-z.-]+$/.test(id) || id.startsWith('.')) throw new Error(`not a recording id: ${id}`);
-    const configured = this.opts.root();
-    const root = configured ?? this.opts.defaultRoot;
-    if (configured !== undefined) {
-      const s = await stat(configured).catch(() => undefined);
-      if (!s?.isDirectory()) throw new Error(`the recording storage ${configured} does not exist or is not a directory (not mounted?)`);
-    } else {
-      await mkdir(root, { recursive: true, mode: 0o700 });
-    }
-    const day = new Date(meta.startedAt);
-    const when = Number.isNaN(day.getTime()) ? new Date() : day;
-    const dir = join(root, String(when.getUTCFullYear()), String(when.getUTCMonth() + 1).padStart(2, '0'), String(when.getUTCDate()).padStart(2, '0'));
-    await mkdir(dir, { recursive: true, mode: 0o700 });
+    const dir = await this.directoryFor(id, meta);
     const target = join(dir, `${id}.wav`);
     try {
       await rename(sourcePath, target);
@@ -102,6 +94,24 @@ export class LocalRecordingStorage implements RecordingStorage {
     }
     fsyncDir(dir);
     return { key: target, size: (await stat(target)).size };
+  }
+
+  /** The day's directory for a recording (created; a configured root must exist): also where encrypted storage puts its file. */
+  async directoryFor(id: string, meta: RecordingMeta): Promise<string> {
+    if (!/^[0-9A-Za-z.-]+$/.test(id) || id.startsWith('.')) throw new Error(`not a recording id: ${id}`);
+    const configured = this.opts.root();
+    const root = configured ?? this.opts.defaultRoot;
+    if (configured !== undefined) {
+      const s = await stat(configured).catch(() => undefined);
+      if (!s?.isDirectory()) throw new Error(`the recording storage ${configured} does not exist or is not a directory (not mounted?)`);
+    } else {
+      await mkdir(root, { recursive: true, mode: 0o700 });
+    }
+    const day = new Date(meta.startedAt);
+    const when = Number.isNaN(day.getTime()) ? new Date() : day;
+    const dir = join(root, String(when.getUTCFullYear()), String(when.getUTCMonth() + 1).padStart(2, '0'), String(when.getUTCDate()).padStart(2, '0'));
+    await mkdir(dir, { recursive: true, mode: 0o700 });
+    return dir;
   }
 
   async open(key: string, range?: ByteRange): Promise<Readable> {
