@@ -89,3 +89,28 @@ export async function sendText(settings: MailSettings, message: { to: string; su
     t.close();
   }
 }
+
+/**
+ * Composes and sends a message with attachments from the box's sender address (scheduled CDR
+ * reports). Attachments are read from their files as the message is sent, never whole in memory.
+ */
+export async function sendMessage(
+  settings: MailSettings,
+  message: { to: string[]; subject: string; text: string; attachments?: { filename: string; path: string; contentType: string }[] },
+): Promise<RelayResult> {
+  const t = await transport(settings);
+  try {
+    const info = await t.sendMail({
+      from: { name: settings.fromName, address: settings.from },
+      to: message.to,
+      subject: message.subject,
+      text: message.text,
+      attachments: (message.attachments ?? []).map((a) => ({ filename: a.filename, path: a.path, contentType: a.contentType })),
+    });
+    return { accepted: info.accepted.map(String), response: info.response };
+  } catch (err) {
+    throw relayError(err);
+  } finally {
+    t.close();
+  }
+}

@@ -15,7 +15,7 @@ import { mkdirSync, chownSync, readdirSync, watch, type FSWatcher } from 'node:f
 import { open, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
-import { ConflictError, NotFoundError } from '../domain/errors.ts';
+import { ConflictError, NotFoundError, PbxError } from '../domain/errors.ts';
 import { RECORDING_DIRECTIONS, RECORDING_ID, type Recording, type RecordingDirection, type RecordingQuery } from '../domain/recordings.ts';
 import type { RecordingStart, RecordingStore, RecordingRow } from '../store/recording-store.ts';
 import type { ByteRange, RecordingStorage } from './storage.ts';
@@ -183,10 +183,11 @@ export class RecordingService {
   }
 
   /** The stored audio (a part of it with `range`, inclusive bytes, already checked against the size). */
-  async open(id: string, range?: ByteRange): Promise<{ stream: Readable; size: number; recording: Recording }> {
+  async open(id: string, range?: ByteRange, session?: string): Promise<{ stream: Readable; size: number; recording: Recording }> {
     const r = this.row(id);
     if (r.state !== 'stored' || r.storageKey === undefined || r.size === undefined) throw new ConflictError(`recording ${id} is still being recorded`);
-    const stream = await this.opts.storage.open(r.storageKey, range).catch((err: unknown) => {
+    const stream = await this.opts.storage.open(r.storageKey, range, session).catch((err: unknown) => {
+      if (err instanceof PbxError) throw err; // e.g. LockedError of encrypted storage
       throw new NotFoundError(`recording ${id}: ${(err as Error).message}`);
     });
     return { stream, size: r.size, recording: publicView(r) };
@@ -197,6 +198,40 @@ export class RecordingService {
     if (r.state !== 'stored' || r.storageKey === undefined) throw new ConflictError(`recording ${id} is still being recorded`);
     await this.opts.storage.remove(r.storageKey);
     this.opts.store.remove(id);
+  }
+
+  /**
+   * Retention: removes the stored recordings (file and row together) that started before
+   * `before`, except those `keep` names by their call's linked id (legal hold). Works in batches
+   * of `batch`, letting other work run between them, so a large purge never blocks the daemon.
+   * A file the storage cannot remove keeps its row (tried again at the next run).
+   */
+  async removeOlderThan(before: string, keep: (linkedId: string) => boolean, batch = 200): Promise<{ deleted: number; kept: number; failed: number }> {
+    let deleted = 0;
+    let kept = 0;
+    let failed = 0;
+    let after: { startedAt: string; id: string } | undefined;
+    for (;;) {
+      const rows = this.opts.store.storedBefore(before, batch, after);
+      for (const r of rows) {
+        if (keep(r.linkedId)) kept++;
+        else if (r.storageKey !== undefined) {
+          try {
+            await this.opts.storage.remove(r.storageKey);
+            this.opts.store.remove(r.id);
+            deleted++;
+          } catch (err) {
+            failed++;
+            this.opts.logger.warn({ err: (err as Error).message, id: r.id }, 'recordings: retention could not remove a file');
+          }
+        }
+      }
+      if (rows.length < batch) break;
+      const last = rows[rows.length - 1]!;
+      after = { startedAt: last.startedAt, id: last.id };
+      await new Promise((r) => setImmediate(r));
+    }
+    return { deleted, kept, failed };
   }
 
   private row(id: string): RecordingRow {

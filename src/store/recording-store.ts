@@ -120,4 +120,18 @@ export class RecordingStore {
   remove(id: string): boolean {
     return this.db.prepare('DELETE FROM recordings WHERE id = ?').run(id).changes > 0;
   }
+
+  /**
+   * Stored recordings that started before `before` (UTC ISO), oldest first, at most `limit`,
+   * after the (startedAt, id) cursor `after`: the retention job pages through them so rows it
+   * keeps (legal hold) are not read again.
+   */
+  storedBefore(before: string, limit: number, after?: { startedAt: string; id: string }): RecordingRow[] {
+    const cursor = after ? 'AND (started_at > ? OR (started_at = ? AND id > ?))' : '';
+    const args: (string | number)[] = [new Date(before).toISOString(), ...(after ? [after.startedAt, after.startedAt, after.id] : []), limit];
+    const rows = this.db
+      .prepare(`SELECT * FROM recordings WHERE state = 'stored' AND started_at < ? ${cursor} ORDER BY started_at, id LIMIT ?`)
+      .all(...args) as RawRow[];
+    return rows.map(toRow);
+  }
 }
