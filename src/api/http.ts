@@ -157,6 +157,18 @@ export function createHttpApp(deps: HttpDeps): Express {
   };
   api.use('/phones/import', importGate);
   api.use('/phones/import', express.raw({ type: PHONE_IMPORT_TYPES, limit: PHONE_IMPORT_MAX_BYTES }));
+  // The same for the shared phonebook's import (callers with write on the phonebook).
+  const phonebookImportGate: express.RequestHandler = (req, _res, next) => {
+    if (req.method !== 'POST') return next();
+    try {
+      checkAccess({ section: 'phonebook', level: 'write' }, (req as Request & { principal?: Principal }).principal);
+      next();
+    } catch (err) {
+      next(err);
+    }
+  };
+  api.use('/phonebook/import', phonebookImportGate);
+  api.use('/phonebook/import', express.raw({ type: PHONE_IMPORT_TYPES, limit: PHONE_IMPORT_MAX_BYTES }));
   api.use(express.json({ limit: '1mb' }));
   registry.mount(api, (req: Request) => {
     const p = (req as Request & { principal?: Principal }).principal;

@@ -145,14 +145,14 @@ function lineErrors(errors: readonly PhoneRowError[]): FieldError[] {
   return [...errors].sort((a, b) => a.line - b.line).map((e) => ({ path: ['line', e.line, e.field], line: e.line, message: e.message }));
 }
 
-function importRefused(fields: FieldError[]): ValidationError {
+export function importRefused(fields: FieldError[]): ValidationError {
   const lines = [...new Set(fields.flatMap((f) => (f.line !== undefined ? [f.line] : [])))];
   const where = lines.length ? ` (line${lines.length > 1 ? 's' : ''} ${lines.slice(0, 20).join(', ')}${lines.length > 20 ? ', ...' : ''})` : '';
   return new ValidationError(`${lines.length || fields.length} row${lines.length === 1 ? '' : 's'} of the file ${lines.length === 1 ? 'is' : 'are'} invalid${where}; nothing was imported`, fields);
 }
 
-/** Header, rows and the file line of each row, from a CSV or XLSX upload. */
-async function readTable(body: Buffer): Promise<{ header: string[]; rows: string[][]; lines: number[] }> {
+/** Header, rows and the file line of each row, from a CSV or XLSX upload (`what` names the rows in errors). */
+export async function readTable(body: Buffer, what = 'phones'): Promise<{ header: string[]; rows: string[][]; lines: number[] }> {
   if (looksLikeXlsx(body)) {
     let sheet: string[][];
     try {
@@ -171,7 +171,7 @@ async function readTable(body: Buffer): Promise<{ header: string[]; rows: string
   // The header and one row past the limit are parsed, so an overlong file is named as such.
   const csv = parseCsv(text, { maxRecords: IMPORT_MAX_ROWS + 2 });
   if (csv.errors.length) throw importRefused(csv.errors.map((e) => ({ path: ['line', e.line, 'file'], line: e.line, message: e.message })));
-  if (csv.truncated || csv.records.length > IMPORT_MAX_ROWS + 1) throw new ValidationError(`at most ${IMPORT_MAX_ROWS} phones`, [{ path: ['file'], message: `at most ${IMPORT_MAX_ROWS} rows` }]);
+  if (csv.truncated || csv.records.length > IMPORT_MAX_ROWS + 1) throw new ValidationError(`at most ${IMPORT_MAX_ROWS} ${what}`, [{ path: ['file'], message: `at most ${IMPORT_MAX_ROWS} rows` }]);
   const [head, ...rest] = csv.records;
   return {
     header: head ? head.fields.map(csvCellValue) : [],
