@@ -32,6 +32,10 @@ export interface DaemonConfig {
   tftpHost: string;
   /** The LDAP phonebook the phones search (389 on the box). */
   ldapPort: number;
+  /** Address the LDAP phonebook listens on (every address on the box; loopback in tests). */
+  ldapHost: string;
+  /** The SNMP agent's UDP port when enabled in the model (161 on the box). */
+  snmpPort: number;
   /** Provisioning requests a source address may make per minute (PBX_PROVISIONING_RATE; benchmarks raise it). */
   provisioningRate: number;
   controlSocket: string;
@@ -90,6 +94,8 @@ export function loadDaemonConfig(env: NodeJS.ProcessEnv = process.env): DaemonCo
     tftpPort: int(env, 'PBX_TFTP_PORT', 6969),
     tftpHost: env.PBX_TFTP_HOST ?? '0.0.0.0',
     ldapPort: int(env, 'PBX_LDAP_PORT', 1389),
+    ldapHost: env.PBX_LDAP_HOST ?? '0.0.0.0',
+    snmpPort: int(env, 'PBX_SNMP_PORT', 1161),
     provisioningRate: int(env, 'PBX_PROVISIONING_RATE', 600),
     controlSocket: env.PBX_CONTROL_SOCKET ?? join(dataDir, 'run', 'control.sock'),
     sipBindAddress: env.PBX_SIP_BIND ?? '0.0.0.0',

@@ -13,7 +13,7 @@ export interface ConfigChange {
   after?: unknown;
 }
 
-const SECRET_KEYS = new Set(['password', 'secret', 'pin', 'adminPin', 'adminPassword']);
+const SECRET_KEYS = new Set(['password', 'secret', 'pin', 'adminPin', 'adminPassword', 'bindPassword', 'authKey', 'privKey']);
 
 /** Deep copy with every secret replaced; `changed` secrets are told apart from equal ones. */
 export function maskSecrets(value: unknown): unknown {
@@ -67,7 +67,7 @@ export function diffConfigs(before: PbxConfig, after: PbxConfig): ConfigChange[]
   if (stable(before.featureCodes) !== stable(after.featureCodes))
     changes.push({ object: 'feature codes', key: 'featureCodes', change: 'changed', before: before.featureCodes, after: after.featureCodes });
   // The other singletons (the relay's password masked like every secret).
-  for (const [key, object] of [['mail', 'mail settings'], ['services', 'service settings'], ['provisioning', 'provisioning settings']] as const) {
+  for (const [key, object] of [['mail', 'mail settings'], ['services', 'service settings'], ['provisioning', 'provisioning settings'], ['directory', 'directory settings'], ['snmp', 'SNMP settings'], ['cdr', 'CDR settings']] as const) {
     if (stable(before[key]) !== stable(after[key])) {
       const secretNote = stable(maskSecrets(before[key])) === stable(maskSecrets(after[key])) ? { secrets: 'changed' } : {};
       changes.push({ object, key, change: 'changed', before: maskSecrets(before[key]), after: { ...(maskSecrets(after[key]) as object), ...secretNote } });
