@@ -32,6 +32,15 @@ const PhonePage = lazy(() => import('./pages/PhonesEdit.tsx').then((m) => ({ def
 const PhoneRequests = lazy(() => import('./pages/PhonesLog.tsx').then((m) => ({ default: m.PhoneRequests })));
 const PhoneTemplates = lazy(() => import('./pages/PhonesTemplates.tsx').then((m) => ({ default: m.PhoneTemplates })));
 const PhoneTemplateEdit = lazy(() => import('./pages/PhonesTemplates.tsx').then((m) => ({ default: m.PhoneTemplateEdit })));
+const cdrPages = () => import('./pages/Cdr.tsx');
+const cdrAdmin = () => import('./pages/CdrAdmin.tsx');
+const CallRecords = lazy(() => cdrPages().then((m) => ({ default: m.CallRecords })));
+const MyCalls = lazy(() => cdrPages().then((m) => ({ default: m.MyCalls })));
+const Privacy = lazy(() => import('./pages/Privacy.tsx').then((m) => ({ default: m.Privacy })));
+const Retention = lazy(() => cdrAdmin().then((m) => ({ default: m.Retention })));
+const DirectorySettings = lazy(() => cdrAdmin().then((m) => ({ default: m.DirectorySettings })));
+const MyContacts = lazy(() => cdrAdmin().then((m) => ({ default: m.MyContacts })));
+const SnmpSettings = lazy(() => cdrAdmin().then((m) => ({ default: m.SnmpSettings })));
 import { Audit, AuditEntry } from './pages/Audit.tsx';
 import { Preview } from './pages/Preview.tsx';
 import { Backup } from './pages/Backup.tsx';
@@ -112,6 +121,20 @@ function page(pattern: string, params: Record<string, string>): ReactNode {
       return <ProvisioningSettings />;
     case '/phones/:mac':
       return <PhonePage key={params.mac} mac={params.mac!} />;
+    case '/cdr':
+      return <CallRecords />;
+    case '/me/calls':
+      return <MyCalls />;
+    case '/privacy':
+      return <Privacy />;
+    case '/retention':
+      return <Retention />;
+    case '/directory':
+      return <DirectorySettings />;
+    case '/me/contacts':
+      return <MyContacts />;
+    case '/snmp':
+      return <SnmpSettings />;
   }
   if (col && pattern === `/${col.path}`) return <CollectionList key={col.path} collection={col.path} />;
   if (col && pattern === `/${col.path}/new`) return <CollectionEdit key={`${col.path}/new`} collection={col.path} />;

@@ -8,6 +8,10 @@ export interface RouteInfo {
   level?: 'read' | 'write';
   /** Navigation group; absent = not in the menu. */
   group?: 'overview' | 'pbx' | 'callHandling' | 'services' | 'integration' | 'system';
+  /** Translation key of the menu label when it is not nav.<id> (pages whose strings live in an area file). */
+  label?: string;
+  /** Only for users with their own extension (their calls, their contacts). */
+  extension?: boolean;
 }
 
 /** Model collections (generic list/edit pages), in menu order. Paths are the API's. */
@@ -58,6 +62,12 @@ export const PAGES: RouteInfo[] = [
   // Only the privacy admin's role has this section: the admin does not see the page at all.
   { pattern: '/recordings', id: 'recordings', section: 'recordings', group: 'services' },
   { pattern: '/mail', id: 'mail', section: 'system', group: 'system' },
+  // Call records, privacy, retention, directory and SNMP (issue 9; strings in locales/*.cdr.json).
+  { pattern: '/cdr', id: 'cdr', section: 'cdr', group: 'overview', label: 'cdr.nav.cdr' },
+  { pattern: '/privacy', id: 'privacy', section: 'privacy', group: 'system', label: 'cdr.nav.privacy' },
+  { pattern: '/retention', id: 'retention', section: 'cdr', group: 'system', label: 'cdr.nav.retention' },
+  { pattern: '/directory', id: 'directory', section: 'phonebook', group: 'integration', label: 'cdr.nav.directory' },
+  { pattern: '/snmp', id: 'snmp', section: 'system', group: 'integration', label: 'cdr.nav.snmp' },
   { pattern: '/emergency-numbers', id: 'emergency', section: 'routing', group: 'system' },
   { pattern: '/preview', id: 'preview', section: 'system', group: 'system' },
   { pattern: '/backup', id: 'backup', section: 'system', group: 'system' },
@@ -74,6 +84,9 @@ export const PAGES: RouteInfo[] = [
     { pattern: `/${c.path}/new`, id: c.path, section: c.section, level: 'write' as const },
     { pattern: `/${c.path}/:key`, id: c.path, section: c.section },
   ]),
+  // Last: a role without other pages (a plain user with an extension) lands on the first of these.
+  { pattern: '/me/calls', id: 'my-calls', group: 'overview', label: 'cdr.nav.myCalls', extension: true },
+  { pattern: '/me/contacts', id: 'my-contacts', group: 'overview', label: 'cdr.nav.myContacts', extension: true },
 ];
 
 /** Collections whose list offers a guided creation at /<path>/wizard. */

@@ -34,7 +34,8 @@ export function Layout({ children }: { children: ReactNode }) {
     const l = me?.user?.language;
     if (l && !localStorage.getItem('pbx.lang')) setLang(l);
   }, [me, setLang]);
-  const visible = PAGES.filter((p) => p.group && (!p.section || can(p.section, p.level ?? 'read')));
+  const ownExtension = !!me?.user?.extension;
+  const visible = PAGES.filter((p) => p.group && (!p.section || can(p.section, p.level ?? 'read')) && (!p.extension || ownExtension));
   const active = (p: RouteInfo) => (p.pattern === '/' ? path === '/' : path === p.pattern || path.startsWith(p.pattern + '/'));
   return (
     <div className="app">
@@ -90,7 +91,7 @@ export function Layout({ children }: { children: ReactNode }) {
                   {items.map((p) => (
                     <li key={p.pattern}>
                       <Link to={p.pattern} aria-current={active(p) ? 'page' : undefined}>
-                        {t(`nav.${p.id}`)}
+                        {t(p.label ?? `nav.${p.id}`)}
                       </Link>
                     </li>
                   ))}

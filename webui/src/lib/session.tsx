@@ -11,7 +11,7 @@ export interface Me {
   name: string;
   permissions: Record<string, Level | undefined>;
   mustChangePassword: boolean;
-  user?: { username: string; role: string; fullName?: string; language?: string };
+  user?: { username: string; role: string; fullName?: string; language?: string; extension?: string };
 }
 
 interface Session {
