@@ -52,6 +52,9 @@ import { findMailbox, mailboxes, VOICEMAIL_CONTEXT } from './domain/voicemail.ts
 import { VOICEMAIL_OUTBOX, VOICEMAIL_PIN_INBOX } from './render/voicemail-conf.ts';
 import { RecordingService } from './recordings/recording-service.ts';
 import { LocalRecordingStorage } from './recordings/storage.ts';
+import { EncryptedRecordingStorage } from './crypto/encrypted-storage.ts';
+import { PrivacyService } from './crypto/privacy-service.ts';
+import { PrivacyStore } from './store/privacy-store.ts';
 import { RecordingStore } from './store/recording-store.ts';
 import { RECORDING_STAGING } from './render/recording.ts';
 import { ProvisioningLog } from './store/provisioning-log.ts';
@@ -62,6 +65,19 @@ import { ensureCertificate } from './provisioning/tls.ts';
 import { templateErrors } from './provisioning/check.ts';
 import { PhoneNotifier } from './provisioning/notify.ts';
 import { vendorInfos } from './provisioning/vendor-info.ts';
+import { SnmpService } from './snmp/service.ts';
+import { queueSection } from './domain/queues-switches.ts';
+import { DirectoryServer } from './directory/ldap-server.ts';
+import { ContactStore } from './store/contact-store.ts';
+import { RetentionJob, withBoxWideRetention } from './jobs/retention.ts';
+import { CdrReports, type ReportQuery } from './jobs/reports.ts';
+import { setCronLogger } from './jobs/cron.ts';
+import { sendMessage } from './mail/mailer.ts';
+import { CdrStore } from './store/cdr-store.ts';
+import { CdrIngester } from './cdr/ingester.ts';
+import { CdrService } from './cdr/cdr-service.ts';
+import { cdrQuerySchema } from './domain/cdr.ts';
+import type { Writable } from 'node:stream';
 
 export interface Daemon {
   config: DaemonConfig;
@@ -104,12 +120,18 @@ export interface Daemon {
   pinInbox: VoicemailPinInbox;
   /** Call recordings: staging → storage → index (REST /api/v1/recordings, privacy admin). */
   recordings: RecordingService;
+  /** Retention of CDR rows, recordings and voicemail (daily 03:15; REST /api/v1/cdr/retention). */
+  retention: RetentionJob;
+  /** Scheduled CDR reports by e-mail (REST /api/v1/cdr/reports/{name}/send). */
+  reports: CdrReports;
   /** Phone files over HTTP(S) and TFTP, the request log, discovered phones (REST /api/v1/phones/..., /provisioning/...). */
   provisioning: ProvisioningService;
   /** The HTTPS port actually listened on (GUI, API and phone files). */
   httpsPort: number;
   /** The TFTP port actually listened on (phone files). */
   tftpPort: number;
+  /** The SNMP agent and its traps (settings: REST /api/v1/snmp; docs/snmp.md). */
+  snmp: SnmpService;
   stop(): Promise<void>;
 }
 
@@ -289,9 +311,23 @@ export async function startDaemon(env: NodeJS.ProcessEnv = process.env): Promise
   // Asterisk starts on a complete generation of the current model.
   // Call recordings: finished files from Asterisk's staging directory into the storage and the
   // index. Files Asterisk never finished (it stopped mid-call) are taken whenever it (re)starts.
+  // Privacy: with the officer's key set, recordings are encrypted as they are stored and CDR
+  // fields sealed; reading either needs the session unlocked (src/crypto/privacy-service.ts).
+  const recordingStorage = new EncryptedRecordingStorage(
+    new LocalRecordingStorage({ root: () => service.get().services.recording.path, defaultRoot: join(config.dataDir, 'recordings') }),
+    { current: () => privacy.current(), sessionKeys: (s) => privacy.sessionKeys(s) },
+  );
+  const privacy: PrivacyService = new PrivacyService({
+    store: new PrivacyStore(db),
+    storage: recordingStorage,
+    sessionAlive: (h) => auth.current({ kind: 'user', name: '', permissions: {}, mustChangePassword: false, sessionHash: h }) !== undefined,
+    logger,
+    audit: (action, summary) => service.record({ name: 'system', source: 'privacy' }, action, { type: 'privacy', key: 'reencryption' }, summary),
+  });
+  await privacy.start();
   const recordings = new RecordingService({
     store: new RecordingStore(db),
-    storage: new LocalRecordingStorage({ root: () => service.get().services.recording.path, defaultRoot: join(config.dataDir, 'recordings') }),
+    storage: recordingStorage,
     stagingDir: join(instanceDir, RECORDING_STAGING),
     ...(owner ? { owner } : {}),
     events: ami,
@@ -312,6 +348,32 @@ export async function startDaemon(env: NodeJS.ProcessEnv = process.env): Promise
       .catch((err: unknown) => logger.warn({ err: (err as Error).message }, 'recordings: could not look for interrupted recordings'));
   });
   health.register('recordings', () => recordings.health());
+
+  // Call detail records: tailed from the files Asterisk writes into its log directory
+  // (cdr_custom's pbx-cdr.log, queue_log), stored masked with the whole values protected.
+  const internalNumbers = () => new Set(service.get().extensions.map((e) => e.number));
+  const cdrRecords = new CdrStore(db, { internal: internalNumbers });
+  const cdrIngester = new CdrIngester({
+    store: cdrRecords,
+    logDir: join(instanceDir, 'log'),
+    protector: () => privacy.cipher,
+    internal: internalNumbers,
+    // Left on timeout or an empty queue: "overflowed" when the queue sends the caller on.
+    hasOverflow: (name, event) => {
+      const q = service.get().queues.find((x) => x.name === name);
+      const dest = event === 'EXITWITHTIMEOUT' ? q?.timeoutDestination : (q?.fullDestination ?? q?.timeoutDestination);
+      return dest !== undefined && !('hangup' in dest);
+    },
+    onError: (err, source) => logger.warn({ err: err.message, source }, 'cdr: ingestion failed'),
+    onBadLine: (source, line) => logger.warn({ source, line: line.slice(0, 120) }, 'cdr: skipped a line that is no record'),
+  });
+  cdrIngester.start();
+  health.register('cdr', () => cdrIngester.health());
+  const cdrService = new CdrService({ store: cdrRecords, protector: () => privacy.cipher });
+  privacy.setSealables([
+    { clearRows: (n) => cdrRecords.clearRows(n), setSealed: (id, sealed) => cdrRecords.setSealed(Number(id), sealed) },
+    { clearRows: (n) => cdrRecords.clearQueueRows(n), setSealed: (id, sealed) => cdrRecords.setQueueSealed(Number(id), sealed) },
+  ]);
 
   applier.prepareForStart();
   if (supervisor) await supervisor.start();
@@ -358,6 +420,36 @@ export async function startDaemon(env: NodeJS.ProcessEnv = process.env): Promise
   const serviceSettings = new SettingsService(service, 'services');
   const directorySettings = new SettingsService(service, 'directory');
   const snmpSettings = new SettingsService(service, 'snmp');
+  // SNMP: off by default; follows its settings after every change (start, stop, rebind).
+  const snmp = new SnmpService({
+    port: config.snmpPort,
+    productVersion: PRODUCT_VERSION,
+    settings: () => snmpSettings.raw(),
+    status: () => status.snapshot(),
+    queues: async () => {
+      if (!control.ready) return [];
+      const running = await control.queueStatus();
+      return service.get().queues.map((q) => {
+        const r = running.find((x) => x.queue === queueSection(q.name));
+        return {
+          name: q.name,
+          waiting: r?.entries.length ?? 0,
+          longestWaitSeconds: Math.max(0, ...(r?.entries.map((e) => e.waitSeconds) ?? [])),
+          members: r?.members.length ?? 0,
+        };
+      });
+    },
+    asteriskVersion: async () => String((await ami.action({ action: 'CoreSettings' })).asteriskversion ?? ''),
+    ami,
+    ...(supervisor ? { supervisor } : {}),
+    logger,
+  });
+  await snmp.configure();
+  applier.on('status', () => void snmp.configure());
+  health.register('snmp', () => {
+    const s = snmp.status();
+    return { ok: !s.enabled || s.listening, ...s };
+  });
   const cdrSettings = new SettingsService(service, 'cdr');
   const userState = new UserStateService({
     config: service,
@@ -433,11 +525,51 @@ export async function startDaemon(env: NodeJS.ProcessEnv = process.env): Promise
   });
   mailOutbox.start();
   pinInbox.start();
-  const stopRetention = scheduleRetention(voicemail, () => mailboxes(service.get()), {
+  // Each mailbox's own period, shortened by the box-wide voicemailDays of the CDR settings.
+  const stopRetention = scheduleRetention(voicemail, () => withBoxWideRetention(mailboxes(service.get()), service.get().cdr.retention.voicemailDays), {
     onExpired: (boxes) => logger.info({ boxes }, 'voicemail: messages past their retention deleted'),
     onError: (err) => logger.warn({ err: (err as Error).message }, 'voicemail: retention job failed'),
   });
   const mailTest = (to: string) => sendTestMail(service.get().mail, to, service.get().system.name);
+
+  // CDR jobs: retention (daily 03:15) and scheduled reports (01:00), in the box's time zone;
+  // rescheduled when it changes. Reports hold numbers only as the admin sees them: the stored
+  // columns are the masked forms, and the protected whole values are never read here.
+  setCronLogger({ warn: (m) => logger.warn(m) });
+  const retention = new RetentionJob({
+    settings: () => service.get().cdr.retention,
+    timezone: () => service.get().system.timezone,
+    cdr: cdrRecords,
+    recordings,
+    voicemail,
+    mailboxes: () => mailboxes(service.get()),
+    state: new ApplianceStateStore(db),
+    onRun: (run) => logger.info({ ...run, retention: undefined }, 'retention: run finished'),
+    onError: (err) => logger.warn({ err: (err as Error).message }, 'retention: a part of the run failed'),
+  });
+  // The admin's view ('masked'): a report never holds a whole number.
+  const exportReport = (q: ReportQuery, format: 'csv' | 'xlsx', out: Writable): Promise<number> =>
+    cdrService.exportCdr(cdrQuerySchema.parse({ ...q, sort: 'start', order: 'asc', limit: 1000 }), { mode: 'masked' }, format, out);
+  const reports = new CdrReports({
+    settings: () => service.get().cdr,
+    mail: () => service.get().mail,
+    timezone: () => service.get().system.timezone,
+    boxName: () => service.get().system.name,
+    exportRows: exportReport,
+    send: (m) => sendMessage(service.get().mail, m),
+    tmpDir: join(config.dataDir, 'tmp'),
+    onSent: (r) => logger.info({ report: r.report, label: r.label, rows: r.rows, response: r.response }, 'CDR report sent'),
+    onError: (name, err) => logger.warn({ report: name, err: (err as Error).message }, 'CDR report not sent'),
+  });
+  retention.start();
+  reports.start();
+  let jobZone = service.get().system.timezone;
+  applier.on('status', (s: { state: string }) => {
+    if (s.state !== 'applied' || service.get().system.timezone === jobZone) return;
+    jobZone = service.get().system.timezone;
+    retention.start();
+    reports.start();
+  });
   // A changed relay may be what the waiting mail needed: everything is due again.
   let relay = JSON.stringify(service.get().mail);
   applier.on('status', (s: { state: string }) => {
@@ -473,11 +605,13 @@ export async function startDaemon(env: NodeJS.ProcessEnv = process.env): Promise
     version: PRODUCT_VERSION,
     webuiDir: config.webuiDir,
     provisioning: provisioningRouter(provisioning),
-    api: { config: service, resources, auth, backup, apply: applier, calls, callEvents, webhookDeliveries, status, setup, prompts, moh, switches, queues, conferences, featureCodes, mailSettings, serviceSettings, liveEvents, userState, recordings, voicemail, mailTest, httpPort: () => boundHttpPort,
+    api: { config: service, resources, auth, backup, apply: applier, calls, callEvents, webhookDeliveries, status, setup, prompts, moh, switches, queues, conferences, featureCodes, mailSettings, serviceSettings, liveEvents, userState, recordings, privacy, cdr: cdrService, voicemail, mailTest, httpPort: () => boundHttpPort,
       provisioningSettings,
       directorySettings,
+      contacts: new ContactStore(db),
       snmpSettings,
       cdrSettings,
+      jobs: { retention, reports, periods: () => service.get().cdr.retention },
       provisioning: {
         preview: (mac, file, server) => provisioning.preview(mac, file, server),
         info: (address) => provisioning.info(address, { http: boundHttpPort, https: boundHttpsPort, tftp: boundTftpPort }),
@@ -504,6 +638,12 @@ export async function startDaemon(env: NodeJS.ProcessEnv = process.env): Promise
   await tftp.start(config.tftpPort, config.tftpHost);
   const tftpPort = tftp.port();
   boundTftpPort = tftpPort;
+  // The LDAP phonebook: listens while the directory settings say enabled (checked after every
+  // change); the tree is rebuilt from the model once per revision, at the first search.
+  const directory = new DirectoryServer({ config: () => service.get(), revision: () => service.revision(), port: config.ldapPort, host: config.ldapHost, logger });
+  await directory.sync();
+  applier.on('status', () => void directory.sync());
+  health.register('directory', () => directory.health());
 
   if (existsSync(config.controlSocket)) rmSync(config.controlSocket);
   const controlServer = createServer(
@@ -533,14 +673,20 @@ export async function startDaemon(env: NodeJS.ProcessEnv = process.env): Promise
       status.stop();
       liveEvents.stop();
       await recordings.stop();
+      await privacy.stop();
+      cdrIngester.stop();
       userState.stop();
       httpServer.closeAllConnections();
       httpsServer.closeAllConnections();
       controlServer.closeAllConnections();
-      await Promise.all([new Promise((r) => httpServer.close(r)), new Promise((r) => httpsServer.close(r)), new Promise((r) => controlServer.close(r)), tftp.stop()]);
+      await Promise.all([new Promise((r) => httpServer.close(r)), new Promise((r) => httpsServer.close(r)), new Promise((r) => controlServer.close(r)), tftp.stop(), directory.stop()]);
       provisioningLog.close();
       stopRetention();
+      retention.stop();
+      reports.stop();
+      await retention.idle();
       await Promise.all([mailOutbox.stop(), pinInbox.stop()]);
+      await snmp.stop();
       ami.stop();
       webhooks.stop();
       ari.stop();
@@ -549,7 +695,7 @@ export async function startDaemon(env: NodeJS.ProcessEnv = process.env): Promise
       logger.info('stopped');
     })());
 
-  return { config, service, auth, resources, applier, health, control, calls, callEvents, webhooks, webhookDeliveries, httpPort, status, setup, prompts, switches, queues, featureCodes, mailSettings, serviceSettings, liveEvents, userState, recordings, voicemail, mailOutbox, pinInbox, provisioning, httpsPort, tftpPort, stop };
+  return { config, service, auth, resources, applier, health, control, calls, callEvents, webhooks, webhookDeliveries, httpPort, status, setup, prompts, switches, queues, featureCodes, mailSettings, serviceSettings, liveEvents, userState, recordings, retention, reports, voicemail, mailOutbox, pinInbox, provisioning, httpsPort, tftpPort, snmp, stop };
 }
 
 if (import.meta.main) {

@@ -1,7 +1,7 @@
 // Benchmarks: `make bench` (full, about 30 min on 2 cores) and `make bench-smoke` (every part at
 // tiny sizes, part of `make test`: it checks figures are produced, never what they are).
 //
-//   node scripts/bench/run.ts [--smoke] [--parts footprint,capacity,apply,api,provisioning] [--keep]
+//   node scripts/bench/run.ts [--smoke] [--parts footprint,capacity,apply,api,provisioning,privacy] [--keep]
 //
 // A full run writes bench/results/<time>.json and regenerates docs/performance.md with its
 // charts; a smoke run writes the same under build/bench-smoke/. A run with --parts writes the
@@ -19,6 +19,9 @@ import { capacity } from './parts/capacity.ts';
 import { applyAtScale } from './parts/apply.ts';
 import { apiLatency } from './parts/api.ts';
 import { provisioning } from './parts/provisioning.ts';
+import { directory } from './parts/directory.ts';
+import { privacy } from './parts/privacy.ts';
+import { cdrAtScale } from './parts/cdr.ts';
 import { writePerformanceDoc } from './report.ts';
 
 const ROOT = resolve(import.meta.dirname, '../..');
@@ -59,6 +62,9 @@ const runners: Record<PartName, () => Promise<void>> = {
   apply: async () => void (results.parts.apply = await applyAtScale(ctx)),
   api: async () => void (results.parts.api = await apiLatency(ctx)),
   provisioning: async () => void (results.parts.provisioning = await provisioning(ctx)),
+  directory: async () => void (results.parts.directory = await directory(ctx)),
+  privacy: async () => void (results.parts.privacy = await privacy(ctx)),
+  cdr: async () => void (results.parts.cdr = await cdrAtScale(ctx)),
 };
 for (const part of PART_NAMES) {
   if (!parts.includes(part)) continue;

@@ -55,7 +55,11 @@ import { networkInterfaces } from '../lib/sysinfo.ts';
 import { RouteRegistry, errorSchema, type RouteDef } from './registry.ts';
 import { clearSessionCookies, setSessionCookies, sourceOf } from './session.ts';
 import { addRecordingRoutes, type RecordingsApi } from './recordings.ts';
+import { addPrivacyRoutes, type PrivacyApi } from './privacy.ts';
+import { addCdrRoutes, type CdrApi } from './cdr.ts';
+import { addJobRoutes, type JobsApi } from './jobs.ts';
 import { addProvisioningRoutes, type ProvisioningApi } from './provisioning.ts';
+import { addDirectoryRoutes, type PersonalContactsApi } from './directory.ts';
 
 /** The apply side as the API sees it (src/apply's Applier, passed in from main.ts). */
 export interface ApplyView extends EventEmitter {
@@ -127,6 +131,8 @@ export interface ApiDeps {
   liveEvents?: EventEmitter;
   /** Call recordings for the privacy admin (/recordings; src/recordings/recording-service.ts). */
   recordings?: RecordingsApi;
+  /** The privacy key, unlock per session, re-encryption (/privacy; src/crypto/privacy-service.ts). */
+  privacy?: PrivacyApi;
   /** DND, forward, lock and call back of extensions at run time (/extensions/{n}/state; 'event' events: extension.state). */
   userState?: UserStateService;
   /** Phone provisioning at run time: preview, request log, discovered phones, NOTIFY, vendors (src/provisioning/). */
@@ -135,10 +141,16 @@ export interface ApiDeps {
   provisioningSettings?: SettingsService<'provisioning'>;
   /** The LDAP directory settings singleton (/directory). */
   directorySettings?: SettingsService<'directory'>;
+  /** The users' personal contacts (/me/contacts; src/store/contact-store.ts). */
+  contacts?: PersonalContactsApi;
   /** The SNMP agent settings singleton (/snmp). */
   snmpSettings?: SettingsService<'snmp'>;
   /** CDR retention and reports singleton (/cdr/settings). */
   cdrSettings?: SettingsService<'cdr'>;
+  /** Call detail records, queue calls, exports, /me/calls, legal holds (/cdr...; src/cdr/cdr-service.ts). */
+  cdr?: CdrApi;
+  /** Retention runs and CDR reports sent now (/cdr/retention, /cdr/reports/{name}/send; src/jobs/). */
+  jobs?: JobsApi;
 }
 
 type PromptLanguage = z.infer<typeof languageSchema>;
@@ -674,6 +686,8 @@ export function buildApi(deps: ApiDeps): RouteRegistry {
 
   // Before the collections: GET /phones/export must not be taken for GET /phones/{key}.
   addProvisioningRoutes(r, { config, resources, provisioning: deps.provisioning, settings: deps.provisioningSettings, httpPort: deps.httpPort });
+  // Before the collections too: GET /phonebook/export is no contact.
+  addDirectoryRoutes(r, { config, contacts: deps.contacts });
 
   for (const col of COLLECTIONS) {
     const tag = col.path;
@@ -1750,7 +1764,10 @@ export function buildApi(deps: ApiDeps): RouteRegistry {
     },
   });
 
-  addRecordingRoutes(r, { config, recordings: deps.recordings });
+  addRecordingRoutes(r, { config, recordings: deps.recordings, privacy: deps.privacy });
+  addPrivacyRoutes(r, { config, privacy: deps.privacy });
+  addCdrRoutes(r, { config, cdr: deps.cdr });
+  addJobRoutes(r, { config, jobs: deps.jobs });
 
   return r;
 }

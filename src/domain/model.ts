@@ -1004,8 +1004,8 @@ export const snmpSchema = z
     /** Address the agent listens on. */
     bindAddress: z.union([z.ipv4(), z.ipv6()]).describe('Address the agent listens on').default('0.0.0.0'),
     sysName: displayText(64).describe('sysName; absent: the host name').optional(),
-    sysLocation: displayText(128).describe('sysLocation').default(''),
-    sysContact: displayText(128).describe('sysContact').default(''),
+    sysLocation: displayText(128).describe('sysLocation').optional(),
+    sysContact: displayText(128).describe('sysContact').optional(),
     /** v2c read-only communities, each answered only from its sources. */
     communities: z
       .array(z.object({ name: community, sources: z.array(cidr).min(1, 'at least one source network').max(20) }).strict())

@@ -173,13 +173,134 @@ export const MIGRATIONS: readonly string[] = [
   `,
   /* 7: call detail records (src/store/cdr-store.ts): one row per call leg and one per queue call,
      ingested from Asterisk's cdr_custom and queue_log files; runtime data, not model. */ `
-  CREATE TABLE cdr_placeholder (id INTEGER PRIMARY KEY);
+  CREATE TABLE cdr (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    uniqueid TEXT NOT NULL,
+    linkedid TEXT NOT NULL,
+    sequence INTEGER NOT NULL,
+    start TEXT NOT NULL,
+    answer TEXT,
+    end_at TEXT NOT NULL,
+    duration REAL NOT NULL,
+    billsec REAL NOT NULL,
+    -- Masked forms (external numbers end in xxx, external names empty); whole values only in
+    -- sealed/clear (the privacy part's FieldProtector), exactly one of which is set when any differ.
+    caller TEXT NOT NULL,
+    caller_name TEXT NOT NULL,
+    called TEXT NOT NULL,
+    called_name TEXT NOT NULL,
+    did TEXT NOT NULL,
+    extensions TEXT NOT NULL,
+    trunk TEXT NOT NULL,
+    direction TEXT NOT NULL CHECK (direction IN ('in', 'out', 'internal')),
+    disposition TEXT NOT NULL,
+    hangup_cause INTEGER,
+    route TEXT NOT NULL,
+    recording_id TEXT,
+    account_code TEXT NOT NULL,
+    channel TEXT NOT NULL,
+    dst_channel TEXT NOT NULL,
+    last_app TEXT NOT NULL,
+    sealed TEXT,
+    clear TEXT,
+    UNIQUE (uniqueid, sequence)
+  );
+  CREATE INDEX cdr_start ON cdr (start, id);
+  CREATE INDEX cdr_duration ON cdr (duration, id);
+  CREATE INDEX cdr_billsec ON cdr (billsec, id);
+  CREATE INDEX cdr_linkedid ON cdr (linkedid);
+  CREATE INDEX cdr_caller ON cdr (caller, start);
+  CREATE INDEX cdr_called ON cdr (called, start);
+  CREATE INDEX cdr_did ON cdr (did, start) WHERE did <> '';
+  CREATE INDEX cdr_direction ON cdr (direction, start, id);
+  CREATE INDEX cdr_disposition ON cdr (disposition, start, id);
+  CREATE INDEX cdr_trunk ON cdr (trunk, start, id) WHERE trunk <> '';
+  CREATE INDEX cdr_clear ON cdr (id) WHERE clear IS NOT NULL;
+  -- What a row can be found by besides its columns: ext:<number> for each extension that took
+  -- part, queue:<name> for each queue of its route.
+  CREATE TABLE cdr_links (value TEXT NOT NULL, cdr_id INTEGER NOT NULL REFERENCES cdr(id) ON DELETE CASCADE, PRIMARY KEY (value, cdr_id)) WITHOUT ROWID;
+  CREATE INDEX cdr_links_row ON cdr_links (cdr_id);
+  -- One caller's stay in a queue, from queue_log; outcome NULL while it lasts.
+  CREATE TABLE queue_calls (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    call_id TEXT NOT NULL,
+    linkedid TEXT,
+    queue TEXT NOT NULL,
+    entered_at TEXT NOT NULL,
+    ended_at TEXT,
+    caller TEXT NOT NULL,
+    caller_name TEXT NOT NULL,
+    wait_time INTEGER NOT NULL DEFAULT 0,
+    agent TEXT NOT NULL DEFAULT '',
+    talk_time INTEGER NOT NULL DEFAULT 0,
+    outcome TEXT CHECK (outcome IN ('answered', 'abandoned', 'overflowed', 'timedOut', 'exited')),
+    exit_cause TEXT NOT NULL DEFAULT '',
+    position INTEGER NOT NULL DEFAULT 0,
+    sealed TEXT,
+    clear TEXT,
+    UNIQUE (call_id, queue, entered_at)
+  );
+  CREATE INDEX queue_calls_entered ON queue_calls (entered_at, id);
+  CREATE INDEX queue_calls_queue ON queue_calls (queue, entered_at);
+  CREATE INDEX queue_calls_agent ON queue_calls (agent, entered_at);
+  CREATE INDEX queue_calls_call ON queue_calls (call_id);
+  CREATE INDEX queue_calls_linkedid ON queue_calls (linkedid);
+  -- How far each file Asterisk writes was ingested: committed with the rows it produced, so a
+  -- restart neither loses nor duplicates. file_id: device:inode, to notice a rotated file.
+  CREATE TABLE cdr_ingest (source TEXT PRIMARY KEY, file_id TEXT NOT NULL, offset INTEGER NOT NULL);
+  -- Calls (by linked id) that retention must not delete.
+  CREATE TABLE legal_holds (linkedid TEXT PRIMARY KEY, held_by TEXT NOT NULL, held_at TEXT NOT NULL, reason TEXT NOT NULL);
   `,
   /* 8: privacy (src/store/privacy-store.ts): the privacy officer's public key, wrapped data keys
      of the field encryption, key changes and their progress. Never a usable secret key. */ `
-  CREATE TABLE privacy_placeholder (id INTEGER PRIMARY KEY);
+  -- state: 'current' (one row at most: what new data is encrypted to), 'retiring' (the key of a
+  -- re-encryption in progress: files not yet done still open with it), 'retired' (nothing is
+  -- encrypted to it any more; its locked private key is dropped).
+  CREATE TABLE privacy_keys (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    fingerprint TEXT NOT NULL,
+    mode TEXT NOT NULL CHECK (mode IN ('passphrase', 'publicKey')),
+    public_key TEXT NOT NULL,
+    locked_private_key TEXT,
+    created_at TEXT NOT NULL,
+    created_by TEXT NOT NULL,
+    state TEXT NOT NULL CHECK (state IN ('current', 'retiring', 'retired')),
+    retired_at TEXT
+  );
+  CREATE UNIQUE INDEX privacy_keys_current ON privacy_keys (state) WHERE state = 'current';
+  -- Data keys of the CDR field encryption, only ever as OpenPGP messages to a privacy key.
+  CREATE TABLE privacy_epochs (
+    id TEXT PRIMARY KEY,
+    key_id INTEGER NOT NULL REFERENCES privacy_keys (id),
+    wrapped TEXT NOT NULL,
+    created_at TEXT NOT NULL
+  );
+  CREATE INDEX privacy_epochs_key ON privacy_epochs (key_id);
+  -- Background (re-)encryption to to_key; cursor: the last recording id done (in id order).
+  CREATE TABLE privacy_jobs (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    from_key INTEGER REFERENCES privacy_keys (id),
+    to_key INTEGER NOT NULL REFERENCES privacy_keys (id),
+    reason TEXT NOT NULL CHECK (reason IN ('set', 'change', 'revoke')),
+    state TEXT NOT NULL CHECK (state IN ('running', 'done')),
+    started_at TEXT NOT NULL,
+    finished_at TEXT,
+    total INTEGER NOT NULL DEFAULT 0,
+    done INTEGER NOT NULL DEFAULT 0,
+    failed INTEGER NOT NULL DEFAULT 0,
+    cursor TEXT NOT NULL DEFAULT '',
+    error TEXT
+  );
   `,
-  /* 9: personal contacts of the users (src/store/contact-store.ts): never published over LDAP. */ `
-  CREATE TABLE personal_contacts_placeholder (id INTEGER PRIMARY KEY);
+  /* 9: personal contacts of the users (src/store/contact-store.ts): never published over LDAP.
+     Keyed by the extension number, without a foreign key: the model's rows are rewritten on
+     every change, and a user's contacts must not go with them. */ `
+  CREATE TABLE personal_contacts (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    extension TEXT NOT NULL,
+    data TEXT NOT NULL,
+    updated_at TEXT NOT NULL
+  );
+  CREATE INDEX personal_contacts_extension ON personal_contacts (extension, id);
   `,
 ];

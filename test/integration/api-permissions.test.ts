@@ -13,8 +13,11 @@ function need(method: string, path: string): Need {
   const level = method === 'get' ? 'read' : 'write';
   if (['/health', '/auth/login', '/openapi.json', '/docs'].includes(path)) return 'public';
   if (['/auth/logout', '/auth/me', '/auth/password'].includes(path)) return 'self';
-  if (path.startsWith('/passwords/') || ['/events', '/collections', '/setup'].includes(path)) return 'authenticated';
+  if (path.startsWith('/passwords/') || path.startsWith('/me/') || ['/events', '/collections', '/setup'].includes(path)) return 'authenticated';
   if (path === '/audit/{id}/revert') return 'write:system';
+  // Unlocking opens nothing a read-level privacy role may not read; the locked private key is a write-level right (like the backup).
+  if (path === '/privacy/unlock' || path === '/privacy/lock') return 'read:privacy';
+  if (path === '/privacy/key/private') return 'write:privacy';
   const table: [RegExp, string][] = [
     [/^\/extensions/, 'extensions'],
     [/^\/trunks/, 'trunks'],
@@ -27,7 +30,11 @@ function need(method: string, path: string): Need {
     [/^\/(voicemail-boxes|conferences|moh-classes|paging-groups)/, 'services'],
     [/^\/services$/, 'system'],
     [/^\/(ami-users|webhooks)/, 'crm'],
-    [/^\/phonebook/, 'phonebook'],
+    [/^\/(phonebook|directory)(\/|$)/, 'phonebook'],
+    [/^\/snmp(\/|$)/, 'system'],
+    [/^\/cdr\/holds/, 'privacy'],
+    [/^\/cdr(\/|$)/, 'cdr'],
+    [/^\/privacy(\/|$)/, 'privacy'],
     [/^\/(system|config|setup)/, 'system'],
     [/^\/backup/, 'system'],
     [/^\/audit/, 'audit'],

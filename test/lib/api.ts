@@ -167,6 +167,8 @@ export async function startApiDaemon(env: Record<string, string> = {}): Promise<
     PBX_HTTPS_PORT: '0',
     PBX_TFTP_PORT: '0',
     PBX_TFTP_HOST: '127.0.0.1',
+    PBX_LDAP_PORT: '0',
+    PBX_LDAP_HOST: '127.0.0.1',
     PBX_LOG_LEVEL: process.env.PBX_TEST_LOG_LEVEL ?? 'silent',
     ...env,
   });

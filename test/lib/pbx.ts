@@ -59,6 +59,8 @@ export interface PbxInstance {
   sipPort: number;
   amiPort: number;
   rtpStart: number;
+  /** The LDAP phonebook's port (known before start: provisioning writes it into the phones). */
+  ldapPort: number;
   /** Replaces the whole configuration through the service layer and waits for the apply. */
   apply(config: PbxConfigInput): Promise<void>;
   pbxctl(args: string[], input?: string): Promise<{ code: number | null; stdout: string; stderr: string }>;
@@ -89,7 +91,11 @@ export async function startPbx(config: PbxConfigInput, options: StartOptions = {
   const sipPort = options.sipPort ?? base;
   const amiPort = base + 1;
   const ariPort = base + 2;
+  const ldapPort = base + 3;
   const rtpStart = 30000 + (base % 2000) * 10;
+  // The SNMP agent (off unless a test enables it) gets its own free UDP port, not one of the block's.
+  let snmpPort = await freePortBlock(1);
+  while (snmpPort === base) snmpPort = await freePortBlock(1);
   const initial = join(dataDir, 'initial.yaml');
   writeFileSync(initial, stringify(withPorts(config, sipPort, rtpStart)));
   const env: NodeJS.ProcessEnv = {
@@ -101,6 +107,9 @@ export async function startPbx(config: PbxConfigInput, options: StartOptions = {
     PBX_HTTPS_PORT: '0',
     PBX_TFTP_PORT: '0',
     PBX_TFTP_HOST: '127.0.0.1',
+    PBX_SNMP_PORT: String(snmpPort),
+    PBX_LDAP_PORT: String(ldapPort),
+    PBX_LDAP_HOST: '127.0.0.1',
     PBX_AMI_PORT: String(amiPort),
     PBX_ARI_PORT: String(ariPort),
     PBX_SIP_BIND: '127.0.0.1',
@@ -119,6 +128,7 @@ export async function startPbx(config: PbxConfigInput, options: StartOptions = {
     sipPort,
     amiPort,
     rtpStart,
+    ldapPort,
     async apply(next) {
       const r = await daemon.service.replace(withPorts(next, sipPort, rtpStart), { name: 'test', source: 'test' });
       if (r.apply && !r.apply.ok) throw new Error(`apply failed: ${JSON.stringify(r.apply.error)}`);

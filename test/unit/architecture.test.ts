@@ -30,6 +30,11 @@ const ALLOWED: Record<string, string[]> = {
   mail: ['domain', 'lib', 'services'],
   recordings: ['domain', 'lib', 'services', 'store'],
   provisioning: ['domain', 'lib', 'services', 'store'],
+  jobs: ['domain', 'lib'],
+  crypto: ['domain', 'lib', 'store', 'recordings', 'services'],
+  snmp: ['domain', 'lib', 'services'],
+  directory: ['domain', 'lib', 'services', 'store'],
+  cdr: ['domain', 'lib', 'store'],
 };
 const ADAPTERS: Record<string, string> = {
   'better-sqlite3': 'store/db.ts',
@@ -43,6 +48,10 @@ const ADAPTERS: Record<string, string> = {
   mustache: 'provisioning/template-engine.ts',
   'fast-xml-parser': 'lib/xml.ts',
   exceljs: 'lib/xlsx.ts',
+  'node-cron': 'jobs/cron.ts',
+  openpgp: 'crypto/pgp.ts',
+  'net-snmp': 'snmp/agent.ts',
+  ldapjs: 'directory/ldap-server.ts',
 };
 
 const imports = (file: string) =>

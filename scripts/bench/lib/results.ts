@@ -9,7 +9,7 @@ export interface Figure {
   note?: string;
 }
 
-export type Unit = 'ms' | 's' | 'calls' | 'calls/s' | 'req/s' | 'files/s' | 'bytes' | 'percent' | 'ratio' | 'packets' | 'count' | 'cpu-ms';
+export type Unit = 'ms' | 's' | 'calls' | 'calls/s' | 'req/s' | 'files/s' | 'rows/s' | 'bytes' | 'percent' | 'ratio' | 'packets' | 'count' | 'cpu-ms';
 
 export const fig = (value: number, unit: Unit, note?: string): Figure => (note ? { value, unit, note } : { value, unit });
 
@@ -234,8 +234,22 @@ export interface FootprintResult {
   cpuPerCall?: Figure;
 }
 
-export type PartName = 'capacity' | 'apply' | 'api' | 'provisioning' | 'footprint';
-export const PART_NAMES: readonly PartName[] = ['footprint', 'capacity', 'apply', 'api', 'provisioning'];
+// ---- LDAP phonebook --------------------------------------------------------------------------
+
+export interface DirectoryResult {
+  contacts: number;
+  /** The first search after the start: builds the tree of the revision. */
+  firstSearch: Figure;
+  /** A name typed in lowercase, the vendors' name filter (size limit 50). */
+  name: LatencySummary;
+  /** A caller's number, the vendors' number filter. */
+  number: LatencySummary;
+  /** (objectClass=*): 50 entries, then sizeLimitExceeded. */
+  sizeLimited: LatencySummary;
+}
+
+export type PartName = 'capacity' | 'apply' | 'api' | 'provisioning' | 'footprint' | 'privacy' | 'directory' | 'cdr';
+export const PART_NAMES: readonly PartName[] = ['footprint', 'capacity', 'apply', 'api', 'provisioning', 'privacy', 'directory', 'cdr'];
 
 export interface BenchResults {
   schema: 1;
@@ -251,6 +265,11 @@ export interface BenchResults {
     api?: ApiResult;
     provisioning?: ProvisioningResult;
     footprint?: FootprintResult;
+    directory?: DirectoryResult;
+    /** Encryption at rest of a recording (scripts/bench/parts/privacy.ts). */
+    privacy?: import('../parts/privacy.ts').PrivacyResult;
+    /** CDR store at 1,000,000 rows: paging, filters, exports (scripts/bench/parts/cdr.ts). */
+    cdr?: import('../parts/cdr.ts').CdrBenchResult;
   };
   /** Parts that failed, with why; a run with errors exits non-zero. */
   errors: { part: PartName; message: string }[];
