@@ -213,7 +213,7 @@ export interface CdrRepository {
   iterate(q: CdrQuery): Iterable<CdrRow>;
   queueCalls(q: QueueCallQuery): { items: QueueCallRow[]; total: number };
   iterateQueueCalls(q: QueueCallQuery): Iterable<QueueCallRow>;
-  deleteOlderThan(iso: string): number;
+  deleteOlderThan(iso: string, limit?: number): number;
   setLegalHold(linkedId: string, hold: boolean, by: string, reason?: string): void;
   isOnHold(linkedId: string): boolean;
   holds(): Set<string>;

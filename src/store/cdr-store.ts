@@ -416,16 +416,24 @@ export class CdrStore implements CdrRepository {
 
   // ---- retention, legal hold, sealing -------------------------------------------------------
 
-  /** Deletes rows that started before `iso`, except calls on legal hold. Returns the CDR rows deleted. */
-  deleteOlderThan(iso: string): number {
+  /**
+   * Deletes rows that started before `iso`, except calls on legal hold; with `limit`, at most that
+   * many CDR rows and that many queue calls (oldest first), so a large purge runs in short
+   * transactions the retention job repeats until a batch comes back short. Returns the CDR rows deleted.
+   */
+  deleteOlderThan(iso: string, limit?: number): number {
     const cutoff = new Date(iso).toISOString();
+    const max = limit === undefined ? -1 : Math.max(1, Math.floor(limit));
     return this.db.transaction(() => {
-      const n = this.prepare('DELETE FROM cdr WHERE start < ? AND linkedid NOT IN (SELECT linkedid FROM legal_holds)').run(cutoff).changes;
+      const n = this.prepare(
+        'DELETE FROM cdr WHERE id IN (SELECT id FROM cdr WHERE start < ? AND linkedid NOT IN (SELECT linkedid FROM legal_holds) ORDER BY start LIMIT ?)',
+      ).run(cutoff, max).changes;
       this.prepare(
-          `DELETE FROM queue_calls WHERE entered_at < ? AND outcome IS NOT NULL AND (linkedid IS NULL OR linkedid NOT IN (SELECT linkedid FROM legal_holds))
-             AND call_id NOT IN (SELECT uniqueid FROM cdr WHERE linkedid IN (SELECT linkedid FROM legal_holds))`,
-        )
-        .run(cutoff);
+        `DELETE FROM queue_calls WHERE id IN (SELECT id FROM queue_calls WHERE entered_at < ? AND outcome IS NOT NULL
+           AND (linkedid IS NULL OR linkedid NOT IN (SELECT linkedid FROM legal_holds))
+           AND call_id NOT IN (SELECT uniqueid FROM cdr WHERE linkedid IN (SELECT linkedid FROM legal_holds))
+           ORDER BY entered_at LIMIT ?)`,
+      ).run(cutoff, max);
       return n;
     })();
   }

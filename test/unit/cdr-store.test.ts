@@ -158,8 +158,11 @@ test('paging at scale: cursor pages are disjoint and ordered; offset agrees; ite
     assert.equal([...s.store.iterate(cdrQuerySchema.parse({ order: 'asc' }))].length, 2500);
     // Legal hold: retention keeps the held call's rows.
     s.store.setLegalHold('l5', true, 'privacy', 'dispute');
-    const deleted = s.store.deleteOlderThan('2100-01-01T00:00:00Z');
-    assert.equal(deleted, 2497);
+    // In batches: oldest first, at most the limit each time, until a batch comes back short.
+    const batches: number[] = [];
+    for (let n = -1; n !== 0 && batches.length < 10; ) batches.push((n = s.store.deleteOlderThan('2100-01-01T00:00:00Z', 1000)));
+    assert.deepEqual(batches, [1000, 1000, 497, 0]);
+    assert.equal(s.store.query(cdrQuerySchema.parse({})).total, 3);
     assert.deepEqual([...s.store.holds()], ['l5']);
   } finally {
     s.done();
