@@ -394,6 +394,9 @@ export function renderPerformanceMarkdown(r: BenchResults, imageRelPath: string,
   out.push(...apiMd(r));
   out.push(...provisioningMd(r));
   out.push(...footprintMd(r));
+  out.push(...cdrMd(r));
+  out.push(...privacyMd(r));
+  out.push(...directoryMd(r));
 
   out.push('## Caveats');
   out.push(
@@ -677,6 +680,88 @@ function footprintMd(r: BenchResults): string[] {
     ),
   );
   const notes = notesMd(f);
+  if (notes) out.push(notes);
+  return out;
+}
+
+function cdrMd(r: BenchResults): string[] {
+  const out = ['## Call records at scale'];
+  const c = r.parts.cdr;
+  if (!c) return [...out, absenceMd(r, 'cdr')];
+  out.push(
+    [
+      `The CDR store (SQLite, the box's own schema and indexes) filled with ${group(c.rows)} rows of a realistic mix (directions, trunks, extensions, queues), then queried through the same service the API uses, in-process (no HTTP):`,
+      'the first page of the default listing (with the total count), a page deep in the table by keyset cursor and the same page by offset (what the cursor avoids), and a filtered first page.',
+      'Exports stream every row as CSV and as JSON into a null sink; the RSS growth while exporting shows they do not hold the rows.',
+    ].join(' '),
+  );
+  out.push(
+    table(
+      ['Query', 'Requests (count)', 'Errors (count)', 'p50 (ms)', 'p90 (ms)', 'p99 (ms)', 'Max (ms)', 'Throughput (req/s)'],
+      [latencyRow('First page', c.firstPage), latencyRow('Deep page by cursor', c.deepCursorPage), latencyRow('Deep page by offset', c.deepOffsetPage), latencyRow('Filtered (extension + direction)', c.filtered)],
+    ),
+  );
+  out.push(
+    table(
+      ['Figure', 'Value'],
+      [
+        ['Insert (rows/s)', fmtRate(num(c.insert))],
+        ['Database size (MiB)', fmtMiB(bytes(c.databaseSize))],
+        ['CSV export (rows/s)', fmtRate(num(c.exportCsv))],
+        ['JSON export (rows/s)', fmtRate(num(c.exportJson))],
+        ['RSS growth while exporting (MiB)', fmtMiB(bytes(c.exportRssGrowth))],
+      ],
+    ),
+  );
+  const notes = notesMd(c);
+  if (notes) out.push(notes);
+  return out;
+}
+
+function privacyMd(r: BenchResults): string[] {
+  const out = ['## Encryption of a large recording'];
+  const p = r.parts.privacy;
+  if (!p) return [...out, absenceMd(r, 'privacy')];
+  const size = bytes(p.fileSize);
+  out.push(
+    [
+      `A ${fmtMiB(size)} MiB recording encrypted to the privacy officer's OpenPGP key as the storage does it (streamed, GnuPG-readable packets), decrypted again for an unlocked download, and re-wrapped for a key change (only the session-key packet is rewritten).`,
+      'Each operation runs in its own child process so its peak RSS is its own; the baseline is a child that loaded openpgp and did nothing else. A peak close to the baseline means the file was never held in memory.',
+    ].join(' '),
+  );
+  const row = (label: string, o: { seconds: Figure; peakRss: Figure }) => {
+    const sec = num(o.seconds);
+    return [label, fmtSec(sec), size !== undefined && sec ? group(size / 2 ** 20 / sec, 0) : DASH, fmtMiB(bytes(o.peakRss))];
+  };
+  out.push(
+    table(
+      ['Operation', 'Time (s)', 'Throughput (MiB/s)', 'Peak RSS (MiB)'],
+      [row('Encrypt', p.encrypt), row('Decrypt', p.decrypt), row('Re-wrap for a new key', p.rewrap), ['Baseline (openpgp loaded)', DASH, DASH, fmtMiB(bytes(p.baselineRss))]],
+    ),
+  );
+  const notes = notesMd(p);
+  if (notes) out.push(notes);
+  return out;
+}
+
+function directoryMd(r: BenchResults): string[] {
+  const out = ['## LDAP directory'];
+  const d = r.parts.directory;
+  if (!d) return [...out, absenceMd(r, 'directory')];
+  out.push(
+    [
+      `The supervisor's LDAP server with ${group(d.contacts)} shared contacts, searched over TCP on loopback by one client bound as a phone, with the filters the phones send:`,
+      'a name typed in lowercase (substring on cn/sn/givenName, as Yealink and Snom ask), a caller’s number (the lookup on an incoming call), and a search that hits the size limit.',
+    ].join(' '),
+  );
+  out.push(
+    table(
+      ['Search', 'Requests (count)', 'Errors (count)', 'p50 (ms)', 'p90 (ms)', 'p99 (ms)', 'Max (ms)', 'Throughput (req/s)'],
+      [latencyRow('By name', d.name), latencyRow('By number', d.number), latencyRow('Size-limited (50 entries)', d.sizeLimited)],
+    ),
+  );
+  out.push(`First search after start (builds the tree): ${fmtMs(ms(d.firstSearch))} ms.`);
+  const notes = notesMd(d);
   if (notes) out.push(notes);
   return out;
 }
