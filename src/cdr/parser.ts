@@ -7,7 +7,7 @@
 //
 // queue_log (app_queue): epoch|callid|queue|agent|EVENT|data1|data2|... (Asterisk's documented
 // format). Only the queues of the model (pbx-queue-<name>) are read.
-import type { CdrDirection, QueueOutcome } from '../domain/cdr.ts';
+import type { CdrDirection, CdrRecord, QueueOutcome } from '../domain/cdr.ts';
 import { CDR_LINE_FIELDS, CDR_LINE_VERSION } from '../domain/cdr.ts';
 
 export { CDR_LINE_FIELDS, CDR_LINE_VERSION };
@@ -15,31 +15,7 @@ export { CDR_LINE_FIELDS, CDR_LINE_VERSION };
 export type CdrLine = Record<(typeof CDR_LINE_FIELDS)[number], string>;
 
 /** A parsed CDR record, numbers and names still whole. */
-export interface ParsedCdr {
-  uniqueId: string;
-  linkedId: string;
-  sequence: number;
-  start: string;
-  answer?: string;
-  end: string;
-  duration: number;
-  billsec: number;
-  callerNumber: string;
-  callerName: string;
-  calledNumber: string;
-  calledName: string;
-  did: string;
-  extensions: string[];
-  trunk: string;
-  direction: CdrDirection;
-  disposition: string;
-  hangupCause?: number;
-  route: string;
-  accountCode: string;
-  channel: string;
-  dstChannel: string;
-  lastApp: string;
-}
+export type ParsedCdr = CdrRecord;
 
 export class CdrParseError extends Error {}
 

@@ -10,21 +10,11 @@
 // Sealed form: "<epochId>:<base64(iv 12 | tag 16 | ciphertext)>", the epoch id bound as AAD.
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import { LockedError } from '../domain/errors.ts';
+import type { FieldProtector, ProtectedFields } from '../domain/cdr.ts';
 import { decryptBytes, encryptBytes, type PgpPrivateKey, type PgpPublicKey } from './pgp.ts';
 import type { EpochRow } from '../store/privacy-store.ts';
 
-export interface ProtectedFields {
-  sealed?: string;
-  clear?: string;
-}
-
-export interface FieldProtector {
-  /** Sync. With a key set (and its epoch ready): { sealed }; otherwise { clear: JSON } (sealed later by the sealer). */
-  protect(fields: Record<string, string>): ProtectedFields;
-  /** The fields back for an unlocked privacy-admin session; LockedError (403 'locked') when not unlocked. A row whose data key this session cannot open comes back as {}. */
-  reveal(sessionHash: string | undefined, stored: ProtectedFields[]): Promise<Record<string, string>[]>;
-  isUnlocked(sessionHash: string | undefined): boolean;
-}
+export type { FieldProtector, ProtectedFields };
 
 /** What the cipher needs of the privacy service. */
 export interface FieldKeyAccess {

@@ -52,6 +52,34 @@ export function isExternalNumber(n: string, internal?: ReadonlySet<string>): boo
   return n.replace(/[^0-9]/g, '').length > INTERNAL_MAX_DIGITS;
 }
 
+/** One CDR record as Asterisk wrote it, numbers and names still whole (src/cdr/parser.ts makes it). */
+export interface CdrRecord {
+  uniqueId: string;
+  linkedId: string;
+  sequence: number;
+  start: string;
+  answer?: string;
+  end: string;
+  duration: number;
+  billsec: number;
+  callerNumber: string;
+  callerName: string;
+  calledNumber: string;
+  calledName: string;
+  did: string;
+  /** Extensions that took part (caller first). */
+  extensions: string[];
+  trunk: string;
+  direction: CdrDirection;
+  disposition: string;
+  hangupCause?: number;
+  route: string;
+  accountCode: string;
+  channel: string;
+  dstChannel: string;
+  lastApp: string;
+}
+
 /** What the privacy part stores for the protected fields: exactly one of the two is set. */
 export interface ProtectedFields {
   sealed?: string;

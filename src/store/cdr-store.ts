@@ -6,7 +6,7 @@
 // on page 1 and page 10,000; `offset` is kept for small tables and GUIs that jump to a page.
 import type { Db } from './db.ts';
 import type {
-  CdrDirection, CdrQuery, CdrRepository, CdrRow, LegalHold, ProtectedFields, QueueCallQuery, QueueCallRow, QueueOutcome,
+  CdrDirection, CdrQuery, CdrRecord, CdrRepository, CdrRow, LegalHold, ProtectedFields, QueueCallQuery, QueueCallRow, QueueOutcome,
 } from '../domain/cdr.ts';
 import { maskNumber } from '../domain/cdr.ts';
 import { ValidationError } from '../domain/errors.ts';
@@ -20,32 +20,8 @@ export interface StoredQueueCall extends QueueCallRow {
 }
 
 /** A CDR record ready to store (masked columns filled in, protected fields sealed or clear). */
-export interface CdrInsert {
-  uniqueId: string;
-  linkedId: string;
-  sequence: number;
-  start: string;
-  answer?: string;
-  end: string;
-  duration: number;
-  billsec: number;
-  callerNumber: string;
-  callerName: string;
-  calledNumber: string;
-  calledName: string;
-  did: string;
-  /** Extensions that took part (caller first). */
-  extensions: string[];
-  trunk: string;
-  direction: CdrDirection;
-  disposition: string;
-  hangupCause?: number;
-  route: string;
+export interface CdrInsert extends CdrRecord {
   recordingId?: string;
-  accountCode: string;
-  channel: string;
-  dstChannel: string;
-  lastApp: string;
   protected?: ProtectedFields;
 }
 
