@@ -17,6 +17,7 @@ import type {
   ProvisioningProtocolResult,
   RtpStreams,
 } from './lib/results.ts';
+import { PART_NAMES } from './lib/results.ts';
 
 export const CAPACITY_SVG = 'performance-capacity.svg';
 export const APPLY_SVG = 'performance-apply.svg';
@@ -358,6 +359,8 @@ export function renderPerformanceMarkdown(r: BenchResults, imageRelPath: string,
   );
   const minutes = ms(r.duration);
   out.push(`Run started ${r.startedAt.replace('T', ' ').replace(/(\.\d+)?Z$/, ' UTC')}, lasted ${minutes === undefined ? DASH : group(minutes / 60_000, 1)} min.`);
+  for (const x of r.supplements ?? [])
+    out.push(`The ${x.parts.join(', ')} part${x.parts.length > 1 ? 's come' : ' comes'} from a separate run on the same machine, started ${x.startedAt.replace('T', ' ').replace(/(\.\d+)?Z$/, ' UTC')} (commit ${x.commit}): [${x.file.split('/').at(-1)}](${x.file}).`);
 
   if (r.errors.length) {
     out.push('## Parts that failed');
@@ -979,12 +982,33 @@ export function writePerformanceDoc(results: BenchResults, docDir: string, image
   return [doc, capacitySvg, applySvg];
 }
 
-// `node scripts/bench/report.ts bench/results/<time>.json`: the docs again from a stored run
-// (after a change of the renderer), without measuring anything.
+/**
+ * A run with the parts it lacks taken from other runs (`extra`, each with its results file as the
+ * page should link it). A part the main run has is never replaced: one page, one run per part.
+ */
+export function withSupplements(main: BenchResults, extra: { results: BenchResults; file: string }[]): BenchResults {
+  const merged: BenchResults = { ...main, parts: { ...main.parts }, supplements: [...(main.supplements ?? [])] };
+  for (const x of extra) {
+    const taken = PART_NAMES.filter((p) => merged.parts[p] === undefined && x.results.parts[p] !== undefined);
+    if (taken.length === 0) continue;
+    for (const p of taken) (merged.parts as Record<string, unknown>)[p] = x.results.parts[p];
+    merged.errors = [...merged.errors.filter((e) => !taken.includes(e.part)), ...x.results.errors.filter((e) => taken.includes(e.part))];
+    merged.supplements!.push({ parts: taken, startedAt: x.results.startedAt, commit: x.results.versions.commit, file: x.file });
+  }
+  return merged;
+}
+
+// `node scripts/bench/report.ts bench/results/<time>.json [--with bench/results/<other>.json ...]`:
+// the docs again from a stored run (after a change of the renderer), without measuring anything;
+// --with fills the parts the run lacks from runs of those parts alone.
 if (import.meta.main) {
-  const file = process.argv[2];
-  if (!file) throw new Error('usage: node scripts/bench/report.ts bench/results/<time>.json');
+  const [file, ...rest] = process.argv.slice(2);
+  if (!file || rest.length % 2 !== 0 || rest.some((a, i) => i % 2 === 0 && a !== '--with'))
+    throw new Error('usage: node scripts/bench/report.ts bench/results/<time>.json [--with bench/results/<other>.json ...]');
   const root = join(import.meta.dirname, '../..');
-  const results = JSON.parse(readFileSync(file, 'utf8')) as BenchResults;
-  for (const written of writePerformanceDoc(results, join(root, 'docs'), join(root, 'docs/images'), resolve(file))) process.stdout.write(`${written}\n`);
+  const docDir = join(root, 'docs');
+  const read = (f: string) => JSON.parse(readFileSync(f, 'utf8')) as BenchResults;
+  const extra = rest.filter((_, i) => i % 2 === 1).map((f) => ({ results: read(f), file: posix(relative(docDir, resolve(f))) }));
+  const results = withSupplements(read(file), extra);
+  for (const written of writePerformanceDoc(results, docDir, join(root, 'docs/images'), resolve(file))) process.stdout.write(`${written}\n`);
 }

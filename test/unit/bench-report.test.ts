@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { xmlProblem } from '../../src/lib/xml.ts';
 import { PART_NAMES, resultProblems, type BenchResults, type Figure } from '../../scripts/bench/lib/results.ts';
-import { judgeGoals, renderApplySvg, renderCapacitySvg, renderPerformanceMarkdown, writePerformanceDoc, type Verdict } from '../../scripts/bench/report.ts';
+import { judgeGoals, renderApplySvg, renderCapacitySvg, renderPerformanceMarkdown, withSupplements, writePerformanceDoc, type Verdict } from '../../scripts/bench/report.ts';
 import sample from '../fixtures/bench/results-sample.json' with { type: 'json' };
 
 // A JSON import types its strings as string and its numbers as number, so the check is on the
@@ -272,4 +272,27 @@ test('a note repeated per level with other values is listed once, marked as vary
   const md = renderPerformanceMarkdown(r, 'images', '../bench/results/x.json');
   const lines = md.split('\n').filter((l) => l.startsWith('- `asteriskCpu`:'));
   assert.deepEqual(lines, ['- `asteriskCpu`: over the window of level 0 (first of several; each in the JSON)']);
+});
+
+test('a part missing from a run comes from a supplement run, named on the page; a part the run has is never replaced', () => {
+  const main = fixture();
+  const f = (value: number, unit: Figure['unit']): Figure => ({ value, unit });
+  const latency = { requests: f(100, 'count'), errors: f(0, 'count'), p50: f(3.5, 'ms'), p90: f(5, 'ms'), p99: f(9.25, 'ms'), max: f(12, 'ms'), throughput: f(250, 'req/s') };
+  const other: BenchResults = {
+    ...fixture(),
+    startedAt: '2026-11-23T08:00:00.000Z',
+    versions: { ...main.versions, commit: 'abc1234' },
+    parts: {
+      api: { ...main.parts.api!, extensions: 1 },
+      directory: { contacts: 10_000, firstSearch: f(12, 'ms'), name: latency, number: latency, sizeLimited: latency },
+    },
+    errors: [],
+  };
+  const merged = withSupplements(main, [{ results: other, file: '../bench/results/other.json' }]);
+  assert.deepEqual(merged.supplements, [{ parts: ['directory'], startedAt: other.startedAt, commit: 'abc1234', file: '../bench/results/other.json' }]);
+  assert.equal(merged.parts.api!.extensions, main.parts.api!.extensions, 'the main run keeps its own api part');
+  const md = renderPerformanceMarkdown(merged, 'images', '../bench/results/main.json');
+  assert.match(md, /The directory part comes from a separate run on the same machine, started 2026-11-23 08:00:00 UTC \(commit abc1234\): \[other\.json\]\(\.\.\/bench\/results\/other\.json\)/);
+  assert.match(md, /## LDAP directory[\s\S]*10,000 shared contacts[\s\S]*\| By name \| 100 \| 0 \| 3\.50 \|/);
+  assert.equal(main.supplements, undefined, 'the main run is not changed');
 });

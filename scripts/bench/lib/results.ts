@@ -273,6 +273,8 @@ export interface BenchResults {
   };
   /** Parts that failed, with why; a run with errors exits non-zero. */
   errors: { part: PartName; message: string }[];
+  /** Parts taken from other runs (report.ts --with): the page names each one's run. */
+  supplements?: { parts: PartName[]; startedAt: string; commit: string; file: string }[];
 }
 
 /**
