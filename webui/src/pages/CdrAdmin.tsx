@@ -9,7 +9,7 @@ import { useSession } from '../lib/session.tsx';
 import { reportSaved, useFeedback, type WriteApply } from '../components/feedback.tsx';
 import { FormErrors, useFormSubmit } from '../components/ObjectForm.tsx';
 import { ListTable } from '../components/lists.tsx';
-import { importErrors, type ImportRowError } from './Phones.tsx';
+import { ImportErrorTable, importErrors, type ImportRowError } from './Phones.tsx';
 import { whenText } from './ServicesPanels.tsx';
 import './Cdr.css';
 
@@ -558,17 +558,7 @@ function ContactsTransfer({ writable }: { writable: boolean }) {
               {error}
             </div>
           ) : null}
-          {rows.length ? (
-            <ListTable testId="contacts-import-errors" caption={t('cdr.contacts.errorsCaption')} columns={[t('cdr.contacts.line'), t('cdr.contacts.field'), t('cdr.contacts.reason')]}>
-              {rows.map((r, i) => (
-                <tr key={i}>
-                  <td className="mono">{r.line ?? '—'}</td>
-                  <td className="mono">{r.field || '—'}</td>
-                  <td>{r.message}</td>
-                </tr>
-              ))}
-            </ListTable>
-          ) : null}
+          <ImportErrorTable testId="contacts-import-errors" caption={t('cdr.contacts.errorsCaption')} columns={[t('cdr.contacts.line'), t('cdr.contacts.field'), t('cdr.contacts.reason')]} rows={rows} />
         </>
       ) : null}
     </section>

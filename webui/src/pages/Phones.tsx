@@ -262,6 +262,22 @@ export function importErrors(fields: readonly (FieldError | { path: unknown; mes
   });
 }
 
+/** The rows an import refused, one per problem: line, column, reason (phones and contacts imports). */
+export function ImportErrorTable({ testId, caption, columns, rows }: { testId: string; caption: string; columns: [string, string, string]; rows: ImportRowError[] }) {
+  if (!rows.length) return null;
+  return (
+    <ListTable testId={testId} caption={caption} columns={columns}>
+      {rows.map((r, i) => (
+        <tr key={i}>
+          <td className="mono">{r.line ?? '—'}</td>
+          <td className="mono">{r.field || '—'}</td>
+          <td>{r.message}</td>
+        </tr>
+      ))}
+    </ListTable>
+  );
+}
+
 export function ImportPanel({ onImported }: { onImported(): void }) {
   const { t } = useI18n();
   const { toast } = useFeedback();
@@ -317,17 +333,7 @@ export function ImportPanel({ onImported }: { onImported(): void }) {
           {detail ? <div className="small">{detail}</div> : null}
         </div>
       ) : null}
-      {rows.length ? (
-        <ListTable testId="phone-import-errors" caption={t('phones.import.errorsCaption')} columns={[t('phones.import.line'), t('phones.import.field'), t('phones.import.reason')]}>
-          {rows.map((r, i) => (
-            <tr key={i}>
-              <td className="mono">{r.line ?? '—'}</td>
-              <td className="mono">{r.field || '—'}</td>
-              <td>{r.message}</td>
-            </tr>
-          ))}
-        </ListTable>
-      ) : null}
+      <ImportErrorTable testId="phone-import-errors" caption={t('phones.import.errorsCaption')} columns={[t('phones.import.line'), t('phones.import.field'), t('phones.import.reason')]} rows={rows} />
     </section>
   );
 }
